@@ -1,0 +1,252 @@
+package program
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+//go:embed defs
+var defs embed.FS
+
+// DefaultDir is the embedded directory of the default program (the 2025 call).
+const DefaultDir = "defs/gd-2025"
+
+// Default loads the embedded 2025 Guangdong program.
+func Default() (*Program, error) {
+	p, err := load(defs, DefaultDir)
+	if err != nil {
+		return nil, err
+	}
+	p.Source = "内置：" + DefaultDir
+	return p, nil
+}
+
+// MustDefault is Default for tests and fixed data: it panics on an error, which can
+// only be a broken build.
+func MustDefault() *Program {
+	p, err := Default()
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// LoadDir loads a program definition from a directory on disk holding program.json,
+// or from a program.json file named directly.
+func LoadDir(dir string) (*Program, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = path.Dir(dir)
+	}
+	p, err := load(os.DirFS(dir), ".")
+	if err != nil {
+		return nil, err
+	}
+	p.Source = dir
+	return p, nil
+}
+
+// DefinitionError says which file of a definition is wrong, where, and why.
+type DefinitionError struct {
+	File   string
+	Line   int // 0 when not known
+	Column int
+	Reason string
+}
+
+func (e *DefinitionError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("项目定义文件 %s 第 %d 行第 %d 列：%s", e.File, e.Line, e.Column, e.Reason)
+	}
+	return fmt.Sprintf("项目定义文件 %s：%s", e.File, e.Reason)
+}
+
+func load(fsys fs.FS, dir string) (*Program, error) {
+	var p Program
+	if err := decodeFile(fsys, dir, "program.json", &p); err != nil {
+		return nil, err
+	}
+	bad := func(reason string, args ...any) error {
+		return &DefinitionError{File: path.Join(dir, "program.json"), Reason: fmt.Sprintf(reason, args...)}
+	}
+	if p.ID == "" || p.Title == "" {
+		return nil, bad("缺少 id 或 title")
+	}
+	loc, err := parseOffset(p.UTCOffset)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	p.loc = loc
+	for name, d := range map[string]string{"deadlines.applicant": p.Deadlines.Applicant, "deadlines.city": p.Deadlines.City} {
+		if _, err := parseDeadline(d, loc); err != nil {
+			return nil, bad("%s：%v", name, err)
+		}
+	}
+	if len(p.Cities) == 0 || len(p.Domains) == 0 {
+		return nil, bad("cities 与 domains 不能为空")
+	}
+	if p.FormFile == "" || p.RulesFile == "" {
+		return nil, bad("缺少 form 或 rules 文件名")
+	}
+	p.Form = new(Form)
+	if err := decodeFile(fsys, dir, p.FormFile, p.Form); err != nil {
+		return nil, err
+	}
+	if err := p.Form.init(&p); err != nil {
+		return nil, &DefinitionError{File: path.Join(dir, p.FormFile), Reason: err.Error()}
+	}
+	p.Rules = new(RuleSet)
+	if err := decodeFile(fsys, dir, p.RulesFile, p.Rules); err != nil {
+		return nil, err
+	}
+	if err := p.Rules.check(); err != nil {
+		return nil, &DefinitionError{File: path.Join(dir, p.RulesFile), Reason: err.Error()}
+	}
+	return &p, nil
+}
+
+// decodeFile strictly decodes one JSON file, reporting line and column on error.
+func decodeFile(fsys fs.FS, dir, name string, v any) error {
+	file := path.Join(dir, name)
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return &DefinitionError{File: file, Reason: "无法读取：" + err.Error()}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil {
+		if _, e := dec.Token(); e != io.EOF {
+			err = errors.New("文件末尾有多余内容")
+			return posError(file, data, dec.InputOffset(), err)
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return posError(file, data, syn.Offset, fmt.Errorf("JSON 语法错误：%v", syn))
+	case errors.As(err, &typ):
+		return posError(file, data, typ.Offset, fmt.Errorf("%s 应为 %s，实际为 JSON %s", typ.Field, typ.Type, typ.Value))
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return posError(file, data, int64(len(data)), errors.New("文件不完整"))
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return posError(file, data, dec.InputOffset(), fmt.Errorf("未知的键 %s", strings.TrimPrefix(err.Error(), "json: unknown field ")))
+	}
+	return posError(file, data, dec.InputOffset(), err)
+}
+
+func posError(file string, data []byte, off int64, err error) error {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, b := range data[:off] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return &DefinitionError{File: file, Line: line, Column: col, Reason: err.Error()}
+}
+
+// init checks a decoded form and indexes its fields.
+func (f *Form) init(p *Program) error {
+	f.byKey = make(map[string]*Field)
+	sections := make(map[string]bool)
+	for _, s := range f.Sections {
+		sections[s.ID] = true
+	}
+	prefixes := make(map[string]string)
+	for i, fl := range f.Fields {
+		if fl.Key == "" {
+			return fmt.Errorf("fields[%d] 缺少 key", i)
+		}
+		if f.byKey[fl.Key] != nil {
+			return fmt.Errorf("字段 %s 重复", fl.Key)
+		}
+		if !sections[fl.Section] {
+			return fmt.Errorf("字段 %s 的 section %q 未在 sections 中定义", fl.Key, fl.Section)
+		}
+		if fl.OptionsFrom == "domains" {
+			fl.Options = p.Domains
+		} else if fl.OptionsFrom != "" {
+			return fmt.Errorf("字段 %s 的 options_from %q 未知（只支持 domains）", fl.Key, fl.OptionsFrom)
+		}
+		if err := checkField(fl, fl.Key); err != nil {
+			return err
+		}
+		for _, c := range fl.Columns {
+			if err := checkField(c, fl.Key+"[]."+c.Key); err != nil {
+				return err
+			}
+			if c.Type == TypeTable || c.Type == TypeAttachments {
+				return fmt.Errorf("表格 %s 的列 %s 不能是 %s", fl.Key, c.Key, c.Type)
+			}
+		}
+		// A key may not be both a leaf and an object ("a" and "a.b").
+		parts := fl.Path()
+		for j := 1; j < len(parts); j++ {
+			pre := strings.Join(parts[:j], ".")
+			if f.byKey[pre] != nil {
+				return fmt.Errorf("字段 %s 与 %s 冲突", fl.Key, pre)
+			}
+			prefixes[pre] = fl.Key
+		}
+		if other, ok := prefixes[fl.Key]; ok {
+			return fmt.Errorf("字段 %s 与 %s 冲突", fl.Key, other)
+		}
+		f.byKey[fl.Key] = fl
+	}
+	for _, d := range f.Derived {
+		if d.Key == "" || d.Expr == "" {
+			return errors.New("derived 项需要 key 与 expr")
+		}
+	}
+	return nil
+}
+
+func checkField(fl *Field, where string) error {
+	switch fl.Type {
+	case TypeText, TypeInteger, TypeNumber, TypeBool, TypeDate, TypeMonth, TypeList:
+	case TypeEnum, TypeSet, TypeAttachments:
+		if len(fl.Options) == 0 {
+			return fmt.Errorf("字段 %s 类型 %s 需要 options", where, fl.Type)
+		}
+	case TypeTable:
+		if len(fl.Columns) == 0 {
+			return fmt.Errorf("表格 %s 需要 columns", where)
+		}
+	default:
+		return fmt.Errorf("字段 %s 的类型 %q 未知", where, fl.Type)
+	}
+	if fl.Label == "" {
+		return fmt.Errorf("字段 %s 缺少 label", where)
+	}
+	return nil
+}
+
+// check checks a decoded rule set.
+func (rs *RuleSet) check() error {
+	seen := make(map[string]bool)
+	for i, r := range rs.Rules {
+		if r.ID == "" {
+			return fmt.Errorf("rules[%d] 缺少 id", i)
+		}
+		if seen[r.ID] {
+			return fmt.Errorf("规则 %s 重复", r.ID)
+		}
+		seen[r.ID] = true
+	}
+	return nil
+}
