@@ -68,12 +68,13 @@ type Field struct {
 }
 
 // Derived is a value computed from the document (占总人数比重), printed but never
-// typed. Expr is an expression of the rules language.
+// typed. See Derive for the formats.
 type Derived struct {
-	Key    string `json:"key"`
-	Label  string `json:"label"`
-	Format string `json:"format"`
-	Expr   string `json:"expr"`
+	Key    string   `json:"key"`
+	Label  string   `json:"label"`
+	Format string   `json:"format"`
+	Ratio  []string `json:"ratio,omitempty"`
+	AllOf  []string `json:"all_of,omitempty"`
 }
 
 // Field returns the field with the given dotted key, or nil.

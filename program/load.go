@@ -209,8 +209,16 @@ func (f *Form) init(p *Program) error {
 		f.byKey[fl.Key] = fl
 	}
 	for _, d := range f.Derived {
-		if d.Key == "" || d.Expr == "" {
-			return errors.New("derived 项需要 key 与 expr")
+		switch {
+		case d.Format == "percent" && len(d.Ratio) == 2 && f.byKey[d.Ratio[0]] != nil && f.byKey[d.Ratio[1]] != nil:
+		case d.Format == "yesno" && len(d.AllOf) > 0:
+			for _, k := range d.AllOf {
+				if fl := f.byKey[k]; fl == nil || (fl.Type != TypeBool && fl.Type != TypeSet) {
+					return fmt.Errorf("derived %s 的 all_of 项 %s 应为 bool 或 set 字段", d.Key, k)
+				}
+			}
+		default:
+			return fmt.Errorf("derived %s 定义不完整：percent 需要 ratio 的两个字段，yesno 需要 all_of", d.Key)
 		}
 	}
 	return nil

@@ -168,3 +168,23 @@ func TestLoadDirErrorsNamePosition(t *testing.T) {
 		t.Fatalf("err = %v, want unknown type", err)
 	}
 }
+
+func TestDerive(t *testing.T) {
+	p := MustDefault()
+	doc, _ := p.Form.DecodeDocument(readExample(t))
+	got := map[string]string{}
+	for _, d := range p.Form.Derive(doc) {
+		got[d.Key] = d.Text
+	}
+	if got["team.qualified_share"] != "72.7%" || got["site.ready"] != "是" {
+		t.Errorf("derived = %v", got)
+	}
+	doc, _ = p.Form.DecodeDocument([]byte(`{"site":{"facilities":["strain_room"],"facility_rules":true},"team":{"fixed_technical":0,"qualified":0}}`))
+	got = map[string]string{}
+	for _, d := range p.Form.Derive(doc) {
+		got[d.Key] = d.Text
+	}
+	if got["team.qualified_share"] != "" || got["site.ready"] != "否" {
+		t.Errorf("derived = %v", got)
+	}
+}
