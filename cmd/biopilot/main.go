@@ -42,6 +42,10 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func commandTable() map[string]command {
 	return map[string]command{
 		"version": {"显示版本", cmdVersion},
+		"serve":   {"启动 Web 服务", cmdServe},
+		"demo":    {"以演示数据启动（内置 SQLite 数据库）", cmdDemo},
+		"migrate": {"将数据库迁移到最新版本", cmdMigrate},
+		"user":    {"管理账号：user add | passwd | disable", cmdUser},
 		"check":   {"离线检查申请文档是否符合指南要求", cmdCheck},
 		"render":  {"离线生成申请表（PDF 或 HTML）", cmdRender},
 		"verify":  {"离线校验导出的材料包及其签章", cmdVerify},

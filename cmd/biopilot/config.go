@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"biopilot/program"
+	"biopilot/store"
+)
+
+// config is the one configuration of the program, built from flags and BIOPILOT_*
+// environment variables (a flag wins over its variable) and passed down.
+type config struct {
+	Addr          string
+	DB            string
+	DataDir       string
+	Program       string
+	LogLevel      string
+	SecureCookies bool
+	IdleTimeout   time.Duration
+}
+
+// flagSet returns a flag set whose usage is printed in Chinese to stderr.
+func flagSet(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "用法：biopilot %s\n\n参数：\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and turns -h into a clean exit.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitError{0}
+		}
+		return exitError{2}
+	}
+	return nil
+}
+
+// addCommonFlags registers the storage and program flags shared by serve, demo,
+// migrate and user, with defaults from the environment.
+func addCommonFlags(fs *flag.FlagSet, e *env, c *config) {
+	fs.StringVar(&c.DB, "db", e.getenv("BIOPILOT_DB"), "数据库：sqlite:路径（默认 数据目录/biopilot.db）或 postgres://…（环境变量 BIOPILOT_DB）")
+	fs.StringVar(&c.DataDir, "data-dir", envOr(e, "BIOPILOT_DATA_DIR", "biopilot-data"), "数据目录：附件与默认数据库（环境变量 BIOPILOT_DATA_DIR）")
+	fs.StringVar(&c.Program, "program", e.getenv("BIOPILOT_PROGRAM"), "项目定义目录（默认内置 2025 年广东省项目；环境变量 BIOPILOT_PROGRAM）")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(e, "BIOPILOT_LOG_LEVEL", "info"), "日志级别：debug、info、warn、error（环境变量 BIOPILOT_LOG_LEVEL）")
+}
+
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(e *env, name string) bool {
+	v := strings.ToLower(e.getenv(name))
+	return v == "1" || v == "true" || v == "yes"
+}
+
+// dsn returns the database to open: --db, or SQLite under the data directory.
+func (c *config) dsn() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "biopilot.db")
+}
+
+// logger builds the structured logger.
+func (c *config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("日志级别 %q 无效，应为 debug、info、warn 或 error", c.LogLevel)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
+}
+
+// loadProgram loads --program, or the embedded 2025 program.
+func loadProgram(path string) (*program.Program, error) {
+	if path == "" {
+		return program.Default()
+	}
+	return program.LoadDir(path)
+}
+
+// openStore creates the data directory, opens the database and migrates it.
+func openStore(ctx context.Context, c *config) (*store.DB, error) {
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("无法创建数据目录 %s：%w", c.DataDir, err)
+	}
+	db, err := store.Open(ctx, c.dsn())
+	if err != nil {
+		return nil, fmt.Errorf("无法打开数据库：%w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("数据库迁移失败：%w", err)
+	}
+	return db, nil
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"biopilot"
+	"biopilot/auth"
+	"biopilot/demo"
+	"biopilot/rules"
+)
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	c := config{}
+	fs := flagSet(e, "demo", "demo [参数]")
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "监听地址")
+	fs.StringVar(&c.DataDir, "data-dir", "", "数据目录（默认新建一个临时目录）；必须为空或不存在")
+	fs.StringVar(&c.LogLevel, "log-level", "warn", "日志级别：debug、info、warn、error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if c.DataDir == "" {
+		dir, err := os.MkdirTemp("", "biopilot-demo-")
+		if err != nil {
+			return err
+		}
+		c.DataDir = dir
+	} else if entries, err := os.ReadDir(c.DataDir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("数据目录 %s 不为空：演示需要一个全新的数据库，请换一个目录或清空它", c.DataDir)
+	}
+	clock := biopilot.SystemClock{}
+	base, err := loadProgram("")
+	if err != nil {
+		return err
+	}
+	// A demo whose deadlines passed in 2025 would let nobody submit.
+	prog, err := base.WithDeadlines(demo.Deadlines(clock.Now(), base.Location()))
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, &c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	eng, err := rules.Compile(prog)
+	if err != nil {
+		return err
+	}
+	accounts, err := demo.Seed(ctx, db, prog, eng, clock.Now(), func(pw string) (string, error) {
+		return auth.HashPassword(pw, auth.DefaultParams)
+	})
+	if err != nil {
+		return fmt.Errorf("写入演示数据：%w", err)
+	}
+	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
+	fmt.Fprintf(e.stdout, "申报截止：%s 24:00（北京时间）；地市报送截止：%s 24:00\n\n", prog.Deadlines.Applicant, prog.Deadlines.City)
+	fmt.Fprintf(e.stdout, "演示账号（密码均为 %s）：\n", demo.Password)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  用户名\t角色\t姓名\t单位或辖区")
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Username, a.Role.Label(), a.Name, a.Where)
+	}
+	tw.Flush()
+	fmt.Fprintln(e.stdout)
+	return serve(ctx, e, &c, db, prog, clock)
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"biopilot"
+	"biopilot/program"
+	"biopilot/rules"
+	"biopilot/store"
+	"biopilot/web"
+)
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	c := config{}
+	fs := flagSet(e, "serve", "serve [参数]")
+	fs.StringVar(&c.Addr, "addr", envOr(e, "BIOPILOT_ADDR", "127.0.0.1:8080"), "监听地址（环境变量 BIOPILOT_ADDR）")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool(e, "BIOPILOT_SECURE_COOKIES"), "在 HTTPS 反向代理之后运行时设置 Cookie 的 Secure 属性（环境变量 BIOPILOT_SECURE_COOKIES）")
+	addCommonFlags(fs, e, &c)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	prog, err := loadProgram(c.Program)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, &c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return serve(ctx, e, &c, db, prog, biopilot.SystemClock{})
+}
+
+// serve runs the web server on c.Addr until ctx is done, then shuts down gracefully,
+// finishing the requests in flight.
+func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.Program, clock biopilot.Clock) error {
+	logger, err := c.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	eng, err := rules.Compile(prog)
+	if err != nil {
+		return fmt.Errorf("项目规则编译失败：%w", err)
+	}
+	wcfg := web.DefaultConfig()
+	wcfg.SecureCookies = c.SecureCookies
+	srv := web.NewServer(wcfg, db, prog, eng, clock, logger)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("无法监听 %s：%w", c.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	fmt.Fprintf(e.stdout, "biopilot 已启动：http://%s/\n", ln.Addr())
+	logger.Info("listening", "addr", ln.Addr().String(), "program", prog.ID, "db", db.Dialect())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("关闭服务器：%w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "biopilot 已停止。")
+	return nil
+}
