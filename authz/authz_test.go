@@ -1,0 +1,204 @@
+package authz
+
+import (
+	"testing"
+
+	"biopilot"
+)
+
+// Fixtures: organisation 1 in 广州 (440100), organisation 2 in 佛山 (440600).
+var (
+	applicantA = &biopilot.User{ID: 1, Role: biopilot.RoleApplicant, OrgID: 1, OrgAdmin: true}
+	applicantB = &biopilot.User{ID: 2, Role: biopilot.RoleApplicant, OrgID: 2}
+	cityGZ     = &biopilot.User{ID: 3, Role: biopilot.RoleCityMIIT, Jurisdiction: "440100"}
+	cityGZDRC  = &biopilot.User{ID: 4, Role: biopilot.RoleCityDRC, Jurisdiction: "440100"}
+	cityFS     = &biopilot.User{ID: 5, Role: biopilot.RoleCityMIIT, Jurisdiction: "440600"}
+	province   = &biopilot.User{ID: 6, Role: biopilot.RoleProvMIIT, Jurisdiction: "440000"}
+	provDRC    = &biopilot.User{ID: 7, Role: biopilot.RoleProvDRC, Jurisdiction: "440000"}
+	otherProv  = &biopilot.User{ID: 8, Role: biopilot.RoleProvMIIT, Jurisdiction: "450000"}
+	ministry   = &biopilot.User{ID: 9, Role: biopilot.RoleMinistry, Jurisdiction: biopilot.CountryCode}
+	expert     = &biopilot.User{ID: 10, Role: biopilot.RoleExpert}
+	admin      = &biopilot.User{ID: 11, Role: biopilot.RoleAdmin}
+	secAdmin   = &biopilot.User{ID: 12, Role: biopilot.RoleSecurityAdmin}
+	auditor    = &biopilot.User{ID: 13, Role: biopilot.RoleAuditor}
+)
+
+func app(state biopilot.State) *biopilot.Application {
+	return &biopilot.Application{ID: 100, OrgID: 1, CityCode: "440100", State: state}
+}
+
+// visibleStates states, for each caller, which states of organisation 1's
+// application (filed to 广州) it sees. It is written out by hand from workflow.md,
+// independently of the implementation.
+func visibleStates(u *biopilot.User) map[biopilot.State]bool {
+	all := map[biopilot.State]bool{}
+	for _, s := range biopilot.States {
+		all[s] = true
+	}
+	some := func(ss ...biopilot.State) map[biopilot.State]bool {
+		m := map[biopilot.State]bool{}
+		for _, s := range ss {
+			m[s] = true
+		}
+		return m
+	}
+	switch u {
+	case applicantA:
+		return all
+	case cityGZ, cityGZDRC:
+		delete(all, biopilot.StateDraft)
+		return all
+	case province, provDRC:
+		return some("city_recommended", "at_province", "province_rejected", "prov_proposed",
+			"recommended_to_ministry", "expert_review", "publicized", "listed", "not_listed", "removed")
+	case ministry:
+		return some("recommended_to_ministry", "expert_review", "publicized", "listed", "not_listed", "removed")
+	}
+	return nil // applicantB, cityFS, otherProv, expert, operators: nothing
+}
+
+func TestCheckRolesByStates(t *testing.T) {
+	users := []*biopilot.User{applicantA, applicantB, cityGZ, cityGZDRC, cityFS, province,
+		provDRC, otherProv, ministry, expert, admin, secAdmin, auditor}
+	for _, u := range users {
+		vis := visibleStates(u)
+		for _, st := range biopilot.States {
+			a := app(st)
+			for _, act := range []Action{View, Export, Eligibility, History, Edit} {
+				err := Check(u, act, a)
+				var want string
+				switch {
+				case !vis[st]:
+					want = biopilot.ENOTFOUND
+				case act == Edit && (u.Role != biopilot.RoleApplicant || !st.Editable()):
+					want = biopilot.EFORBIDDEN
+				}
+				if got := errCode(err); got != want {
+					t.Errorf("%s(jur %s org %d) %s on %s: code %q, want %q (%v)",
+						u.Role, u.Jurisdiction, u.OrgID, act, st, got, want, err)
+				}
+			}
+			if got := CanSee(u, a); got != vis[st] {
+				t.Errorf("CanSee(%s, %s) = %v", u.Role, st, got)
+			}
+		}
+	}
+}
+
+func errCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	return biopilot.ErrorCode(err)
+}
+
+func TestCheckAnonymousAndDisabled(t *testing.T) {
+	for _, a := range Actions {
+		if got := errCode(Check(nil, a, app(biopilot.StateDraft))); got != biopilot.EUNAUTHORIZED {
+			t.Errorf("nil user %s: %q", a, got)
+		}
+	}
+	disabled := *applicantA
+	disabled.Disabled = true
+	if got := errCode(Check(&disabled, View, app(biopilot.StateDraft))); got != biopilot.EUNAUTHORIZED {
+		t.Errorf("disabled user: %q", got)
+	}
+	if got := errCode(Check(applicantA, View, nil)); got != biopilot.ENOTFOUND {
+		t.Errorf("nil application: %q", got)
+	}
+}
+
+func TestWorkflowActions(t *testing.T) {
+	for _, tc := range []struct {
+		u     *biopilot.User
+		act   Action
+		state biopilot.State
+		want  string
+	}{
+		{applicantA, Submit, "draft", ""},
+		{applicantA, Submit, "returned", ""},
+		{applicantA, Submit, "submitted", biopilot.EFORBIDDEN},
+		{applicantA, Withdraw, "submitted", ""},
+		{applicantA, Withdraw, "city_recommended", biopilot.EFORBIDDEN},
+		{applicantB, Submit, "draft", biopilot.ENOTFOUND},
+		{cityGZ, Submit, "submitted", biopilot.EFORBIDDEN},
+		{cityGZ, Return, "submitted", ""},
+		{cityGZ, Recommend, "submitted", ""},
+		{cityGZDRC, Recommend, "city_proposed", ""},
+		{cityGZ, Reject, "city_recommended", biopilot.EFORBIDDEN},
+		{cityGZ, Return, "draft", biopilot.ENOTFOUND},
+		{cityFS, Return, "submitted", biopilot.ENOTFOUND},
+		{cityGZ, Send, "city_recommended", ""},
+		{cityGZDRC, Send, "city_recommended", biopilot.EFORBIDDEN},
+		{province, Recommend, "at_province", ""},
+		{provDRC, Recommend, "prov_proposed", ""},
+		{province, Return, "city_recommended", biopilot.EFORBIDDEN},
+		{province, Recommend, "submitted", biopilot.ENOTFOUND},
+		{ministry, Recommend, "expert_review", biopilot.EFORBIDDEN},
+		{admin, View, "listed", biopilot.ENOTFOUND},
+	} {
+		if got := errCode(Check(tc.u, tc.act, app(tc.state))); got != tc.want {
+			t.Errorf("%s %s on %s: %q, want %q", tc.u.Role, tc.act, tc.state, got, tc.want)
+		}
+	}
+}
+
+func TestScope(t *testing.T) {
+	if s := Scope(applicantA); s.None || s.OrgID != 1 || s.States != nil || s.CityCode != "" {
+		t.Errorf("applicant scope %+v", s)
+	}
+	if s := Scope(cityFS); s.None || s.CityCode != "440600" || s.OrgID != 0 || len(s.States) != len(biopilot.States)-1 {
+		t.Errorf("city scope %+v", s)
+	}
+	if s := Scope(province); s.None || s.Province != "440000" || len(s.States) != len(ProvinceStates) {
+		t.Errorf("province scope %+v", s)
+	}
+	for _, u := range []*biopilot.User{nil, expert, admin, secAdmin, auditor,
+		{Role: biopilot.RoleApplicant}, {Role: biopilot.RoleCityMIIT}, {Role: biopilot.RoleMinistry, Jurisdiction: "440000"}} {
+		if s := Scope(u); !s.None {
+			t.Errorf("scope of %+v = %+v, want none", u, s)
+		}
+	}
+	if UsesSnapshot(applicantA) || !UsesSnapshot(cityGZ) || !UsesSnapshot(province) {
+		t.Error("UsesSnapshot")
+	}
+}
+
+func TestAccountChecks(t *testing.T) {
+	colleague := &biopilot.User{ID: 20, Role: biopilot.RoleApplicant, OrgID: 1}
+	stranger := &biopilot.User{ID: 21, Role: biopilot.RoleApplicant, OrgID: 2}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"create app applicant", CheckCreateApplication(applicantA), ""},
+		{"create app city", CheckCreateApplication(cityGZ), biopilot.EFORBIDDEN},
+		{"create app anonymous", CheckCreateApplication(nil), biopilot.EUNAUTHORIZED},
+		{"preview anyone", CheckPreview(cityGZ), ""},
+		{"preview anonymous", CheckPreview(nil), biopilot.EUNAUTHORIZED},
+		{"members org admin", CheckManageMembers(applicantA), ""},
+		{"members non-admin", CheckManageMembers(applicantB), biopilot.EFORBIDDEN},
+		{"members city", CheckManageMembers(cityGZ), biopilot.EFORBIDDEN},
+		{"member colleague", CheckMember(applicantA, colleague), ""},
+		{"member stranger", CheckMember(applicantA, stranger), biopilot.ENOTFOUND},
+		{"member self", CheckMember(applicantA, applicantA), biopilot.EFORBIDDEN},
+		{"member by non-admin", CheckMember(applicantB, stranger), biopilot.EFORBIDDEN},
+		{"create city account", CheckCreateAccount(admin, biopilot.RoleCityMIIT), ""},
+		{"create auditor", CheckCreateAccount(admin, biopilot.RoleAuditor), ""},
+		{"create applicant", CheckCreateAccount(admin, biopilot.RoleApplicant), biopilot.EINVALID},
+		{"create bad role", CheckCreateAccount(admin, "boss"), biopilot.EINVALID},
+		{"create by security admin", CheckCreateAccount(secAdmin, biopilot.RoleExpert), biopilot.EFORBIDDEN},
+		{"create by city", CheckCreateAccount(cityGZ, biopilot.RoleExpert), biopilot.EFORBIDDEN},
+		{"disable by security admin", CheckAccountAdmin(secAdmin, applicantB), ""},
+		{"disable self", CheckAccountAdmin(secAdmin, secAdmin), biopilot.EFORBIDDEN},
+		{"disable by admin", CheckAccountAdmin(admin, applicantB), biopilot.EFORBIDDEN},
+		{"disable by auditor", CheckAccountAdmin(auditor, applicantB), biopilot.EFORBIDDEN},
+		{"disable nobody", CheckAccountAdmin(secAdmin, nil), biopilot.ENOTFOUND},
+		{"disable anonymous", CheckAccountAdmin(nil, applicantB), biopilot.EUNAUTHORIZED},
+	} {
+		if got := errCode(tc.err); got != tc.want {
+			t.Errorf("%s: %q, want %q (%v)", tc.name, got, tc.want, tc.err)
+		}
+	}
+}
