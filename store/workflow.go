@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"biopilot"
+)
+
+// SaveDocument stores a new version of the document if and only if the current
+// version is u.BaseVersion and the state is editable (draft or returned). A stale
+// save returns ECONFLICT whose Detail is the current *biopilot.Application, and
+// changes nothing. Returns the updated application.
+//
+// The compare-and-set is one UPDATE … WHERE id = ? AND version = ? AND state IN
+// (draft, returned); the new version is also appended to the version history in
+// the same transaction.
+func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.Application, error) {
+	doc, err := documentText(u.Document)
+	if err != nil {
+		return nil, err
+	}
+	at := db.stamp(u.At)
+	var app *biopilot.Application
+	err = db.inTx(ctx, func(q q) error {
+		res, err := q.exec(ctx, `UPDATE applications
+			SET document = ?, version = version + 1, platform_name = ?, verdict = ?,
+			    updated_by = ?, updated_at = ?
+			WHERE id = ? AND version = ? AND state IN (?, ?)`,
+			doc, u.PlatformName, u.Verdict, nullID(u.UserID), ms(at),
+			u.ApplicationID, u.BaseVersion, string(biopilot.StateDraft), string(biopilot.StateReturned))
+		if isForeignKeyViolation(err) {
+			return biopilot.FieldErrorf("user_id", "用户不存在")
+		} else if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return saveRefused(ctx, q, u.ApplicationID)
+		}
+		if err := saveDomains(ctx, q, u.ApplicationID, u.Domains); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `INSERT INTO application_versions
+			(application_id, version, document, user_id, saved_at) VALUES (?, ?, ?, ?, ?)`,
+			u.ApplicationID, u.BaseVersion+1, doc, nullID(u.UserID), ms(at)); err != nil {
+			return err
+		}
+		app, err = getApplication(ctx, q, u.ApplicationID)
+		return err
+	})
+	if err != nil {
+		if biopilot.AsError(err) != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: save document: %w", err)
+	}
+	return app, nil
+}
+
+// saveRefused explains why the compare-and-set of a save matched no row.
+func saveRefused(ctx context.Context, q q, id int64) error {
+	cur, err := getApplication(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	if !cur.State.Editable() {
+		return biopilot.Errorf(biopilot.ECONFLICT, "申请当前状态为「%s」，不能修改", cur.State.Label())
+	}
+	return staleError(cur)
+}
+
+// staleError is the conflict of a save based on an old version.
+func staleError(cur *biopilot.Application) error {
+	e := biopilot.Errorf(biopilot.ECONFLICT, "该申请已被他人修改（当前版本 %d），请先查看对方的修改", cur.Version)
+	e.Detail = cur
+	return e
+}
+
+// Transition performs r in one transaction: compare-and-set of the state, the
+// transition record, and the snapshot when given. When two callers race, exactly
+// one wins; the other gets ECONFLICT with a Chinese message.
+//
+// r.Transition may be nil, in which case a bare record of From and To is kept:
+// every state change is recorded. Its ApplicationID, From and To are set from r.
+func (db *DB) Transition(ctx context.Context, r TransitionRequest) (*biopilot.Application, error) {
+	if !r.From.Valid() {
+		return nil, biopilot.FieldErrorf("from", "未知的申请状态「%s」", r.From)
+	}
+	if !r.To.Valid() {
+		return nil, biopilot.FieldErrorf("to", "未知的申请状态「%s」", r.To)
+	}
+	t := r.Transition
+	if t == nil {
+		t = &biopilot.Transition{}
+	}
+	var data sql.NullString
+	if len(t.Data) > 0 {
+		if !json.Valid(t.Data) {
+			return nil, biopilot.FieldErrorf("data", "流转记录的数据不是有效的 JSON")
+		}
+		data = sql.NullString{String: string(t.Data), Valid: true}
+	}
+	var snapshot sql.NullString
+	if r.Snapshot != nil {
+		if !json.Valid(r.Snapshot) {
+			return nil, biopilot.FieldErrorf("snapshot", "提交快照不是有效的 JSON")
+		}
+		snapshot = sql.NullString{String: string(r.Snapshot), Valid: true}
+	}
+	at := db.stamp(t.At)
+
+	var app *biopilot.Application
+	var id int64
+	err := db.inTx(ctx, func(q q) error {
+		var res sql.Result
+		var err error
+		if snapshot.Valid {
+			res, err = q.exec(ctx, `UPDATE applications
+				SET state = ?, updated_at = ?, snapshot = ?, snapshot_hash = ?, submitted_at = ?
+				WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
+				string(r.To), ms(at), snapshot, r.SnapshotHash, ms(at),
+				r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
+		} else {
+			res, err = q.exec(ctx, `UPDATE applications SET state = ?, updated_at = ?
+				WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
+				string(r.To), ms(at), r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return transitionRefused(ctx, q, r)
+		}
+		err = q.queryRow(ctx, `INSERT INTO transitions
+			(application_id, from_state, to_state, actor_id, actor_role, actor_name, reason, data, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.ApplicationID, string(r.From), string(r.To), nullID(t.ActorID), string(t.ActorRole),
+			t.ActorName, t.Reason, data, ms(at)).Scan(&id)
+		if isForeignKeyViolation(err) {
+			return biopilot.FieldErrorf("actor_id", "操作人不存在")
+		} else if err != nil {
+			return err
+		}
+		app, err = getApplication(ctx, q, r.ApplicationID)
+		return err
+	})
+	if err != nil {
+		if biopilot.AsError(err) != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: transition: %w", err)
+	}
+	t.ID, t.ApplicationID, t.From, t.To, t.At = id, r.ApplicationID, r.From, r.To, at
+	return app, nil
+}
+
+// transitionRefused explains why the compare-and-set of a transition matched no
+// row.
+func transitionRefused(ctx context.Context, q q, r TransitionRequest) error {
+	cur, err := getApplication(ctx, q, r.ApplicationID)
+	if err != nil {
+		return err
+	}
+	if cur.State != r.From {
+		return biopilot.Errorf(biopilot.ECONFLICT, "该申请的状态已被他人更改（当前为「%s」），请刷新后重试",
+			cur.State.Label())
+	}
+	return staleError(cur) // the state matched, so the version did not
+}
+
+// Transitions lists an application's transitions, oldest first.
+func (db *DB) Transitions(ctx context.Context, applicationID int64) ([]*biopilot.Transition, error) {
+	rows, err := db.q().query(ctx, `SELECT id, application_id, from_state, to_state, actor_id,
+		actor_role, actor_name, reason, data, at
+		FROM transitions WHERE application_id = ? ORDER BY id`, applicationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: transitions: %w", err)
+	}
+	defer rows.Close()
+	ts := []*biopilot.Transition{}
+	for rows.Next() {
+		var (
+			t        biopilot.Transition
+			from, to string
+			role     string
+			actor    sql.NullInt64
+			data     sql.NullString
+			at       int64
+		)
+		if err := rows.Scan(&t.ID, &t.ApplicationID, &from, &to, &actor, &role, &t.ActorName,
+			&t.Reason, &data, &at); err != nil {
+			return nil, fmt.Errorf("store: transitions: %w", err)
+		}
+		t.From, t.To, t.ActorRole = biopilot.State(from), biopilot.State(to), biopilot.Role(role)
+		t.ActorID, t.At = idOf(actor), fromMS(at)
+		if data.Valid {
+			t.Data = json.RawMessage(data.String)
+		}
+		ts = append(ts, &t)
+	}
+	return ts, rows.Err()
+}
+
+// ApplicationVersion is one saved version of an application's document.
+type ApplicationVersion struct {
+	ApplicationID int64
+	Version       int64
+	Document      json.RawMessage
+	UserID        int64
+	SavedAt       time.Time
+}
+
+// ApplicationVersions lists the saved versions of an application's document,
+// newest first, without the documents.
+func (db *DB) ApplicationVersions(ctx context.Context, applicationID int64) ([]*ApplicationVersion, error) {
+	rows, err := db.q().query(ctx, `SELECT application_id, version, user_id, saved_at
+		FROM application_versions WHERE application_id = ? ORDER BY version DESC`, applicationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: versions: %w", err)
+	}
+	defer rows.Close()
+	vs := []*ApplicationVersion{}
+	for rows.Next() {
+		var v ApplicationVersion
+		var user sql.NullInt64
+		var at int64
+		if err := rows.Scan(&v.ApplicationID, &v.Version, &user, &at); err != nil {
+			return nil, fmt.Errorf("store: versions: %w", err)
+		}
+		v.UserID, v.SavedAt = idOf(user), fromMS(at)
+		vs = append(vs, &v)
+	}
+	return vs, rows.Err()
+}
+
+// ApplicationVersionDocument returns one saved version with its document (to show
+// what a colleague changed).
+func (db *DB) ApplicationVersionDocument(ctx context.Context, applicationID, version int64) (*ApplicationVersion, error) {
+	var v ApplicationVersion
+	var doc string
+	var user sql.NullInt64
+	var at int64
+	err := db.q().queryRow(ctx, `SELECT application_id, version, document, user_id, saved_at
+		FROM application_versions WHERE application_id = ? AND version = ?`, applicationID, version).
+		Scan(&v.ApplicationID, &v.Version, &doc, &user, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, biopilot.Errorf(biopilot.ENOTFOUND, "该申请没有第 %d 版", version)
+	} else if err != nil {
+		return nil, fmt.Errorf("store: version: %w", err)
+	}
+	v.Document, v.UserID, v.SavedAt = json.RawMessage(doc), idOf(user), fromMS(at)
+	return &v, nil
+}
