@@ -1,0 +1,372 @@
+package seal
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"biopilot"
+)
+
+// PackageFormat names the package format in every manifest.
+const PackageFormat = "biopilot-package/1"
+
+// ManifestName is the manifest's path in a package; it is always the last entry.
+const ManifestName = "manifest.json"
+
+// Package kinds.
+const (
+	KindApplication    = "application"         // one application
+	KindRecommendation = "city_recommendation" // a city's whole recommendation
+)
+
+// Limits of the package format: no ZIP64, so below 4 GiB in all.
+const (
+	maxPackageBytes = 1<<32 - 1<<26 // room left for the manifest and central directory
+	maxPackageFiles = 1<<16 - 2
+	maxPathBytes    = 512
+)
+
+// Manifest describes a package: what it holds, the hash of every file, the signatures
+// of the decisions it documents, and the seals over the manifest itself. In the package
+// it is written as its canonical encoding (Canonical), without a trailing newline.
+type Manifest struct {
+	Format       string                `json:"format"`
+	Program      ProgramRef            `json:"program"`
+	Kind         string                `json:"kind"`
+	Title        string                `json:"title"`
+	CreatedAt    string                `json:"created_at"`
+	Applications []ManifestApplication `json:"applications"`
+	// Files lists every entry but the manifest, in the order of the ZIP.
+	Files []ManifestFile `json:"files"`
+	// Signatures are the seals of the decisions (submission, recommendation, sending),
+	// in the order they were made.
+	Signatures []ManifestSignature `json:"signatures"`
+	// Seals sign the canonical encoding of the manifest without its "seals" member.
+	// Each one's Previous is the Digest of the one before; the first one's is "".
+	Seals []*Signature `json:"seals,omitempty"`
+}
+
+// ProgramRef names the program (call for applications) a package belongs to.
+type ProgramRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// ManifestApplication is one application in a package.
+type ManifestApplication struct {
+	ID           int64  `json:"id"`
+	Number       string `json:"number"`
+	OrgName      string `json:"org_name"`
+	PlatformName string `json:"platform_name"`
+	CityCode     string `json:"city_code"`
+	State        string `json:"state"`
+	// SnapshotHash is the hex SM3 of the canonical snapshot (Application.SnapshotHash).
+	SnapshotHash string `json:"snapshot_hash"`
+	// Snapshot is the path of the canonical snapshot file in the package, if any: its
+	// SM3 must equal SnapshotHash.
+	Snapshot string `json:"snapshot,omitempty"`
+	// Files are the paths of the application's other files (PDFs, evidence).
+	Files []string `json:"files,omitempty"`
+}
+
+// ManifestFile is one file of a package.
+type ManifestFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SM3    string `json:"sm3"`
+}
+
+// ManifestSignature is a decision's signature in a package. Payload, if set, is the
+// path of a file whose bytes are the canonical payload: its SM3 must equal PayloadHash.
+type ManifestSignature struct {
+	Signature
+	Payload string `json:"payload,omitempty"`
+}
+
+// PackageInfo is what a package is about.
+type PackageInfo struct {
+	Program ProgramRef
+	Kind    string
+	Title   string
+	// CreatedAt is the export time (from the caller's clock); every ZIP entry carries it.
+	CreatedAt    time.Time
+	Applications []ManifestApplication
+}
+
+// Sealer is a key and the metadata of one seal over a package's manifest. Purpose
+// defaults to PurposePackage; Previous is set by Close.
+type Sealer struct {
+	Key  *Key
+	Meta SignMeta
+}
+
+// PackageWriter writes a package as a stream: files are copied one by one, hashed
+// (SM3 and SHA-256) on the way through a fixed buffer, and the manifest goes last, so
+// memory stays flat whatever the size of the files.
+type PackageWriter struct {
+	cw       *countWriter
+	zw       *zip.Writer
+	modDate  uint16
+	modTime  uint16
+	manifest Manifest
+	paths    map[string]int
+	buf      []byte
+	err      error
+	closed   bool
+}
+
+// NewPackageWriter starts a package on w. The caller must Close it.
+func NewPackageWriter(w io.Writer, info PackageInfo) (*PackageWriter, error) {
+	if info.CreatedAt.IsZero() {
+		return nil, &biopilot.Error{Code: biopilot.EINVALID, Field: "created_at", Message: "材料包的生成时间不能为空"}
+	}
+	if info.Kind != KindApplication && info.Kind != KindRecommendation {
+		return nil, &biopilot.Error{Code: biopilot.EINVALID, Field: "kind", Message: fmt.Sprintf("未知的材料包类型 %q", info.Kind)}
+	}
+	created := info.CreatedAt.In(biopilot.Beijing)
+	cw := &countWriter{w: w}
+	zw := zip.NewWriter(cw)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	p := &PackageWriter{
+		cw: cw, zw: zw,
+		paths: map[string]int{},
+		buf:   make([]byte, 64<<10),
+		manifest: Manifest{
+			Format:       PackageFormat,
+			Program:      info.Program,
+			Kind:         info.Kind,
+			Title:        info.Title,
+			CreatedAt:    created.Format(time.RFC3339),
+			Applications: append([]ManifestApplication{}, info.Applications...),
+			Files:        []ManifestFile{},
+			Signatures:   []ManifestSignature{},
+		},
+	}
+	p.modDate, p.modTime = dosTime(created)
+	return p, nil
+}
+
+// AddFile copies r into the package under path and returns its manifest entry.
+func (p *PackageWriter) AddFile(name string, r io.Reader) (ManifestFile, error) {
+	if p.err != nil {
+		return ManifestFile{}, p.err
+	}
+	if p.closed {
+		return ManifestFile{}, biopilot.Errorf(biopilot.ECONFLICT, "材料包已写完，不能再添加文件")
+	}
+	if err := checkPath(name); err != nil {
+		return ManifestFile{}, err
+	}
+	if name == ManifestName {
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: name, Message: "文件名 manifest.json 为清单保留"}
+	}
+	if _, dup := p.paths[name]; dup {
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.ECONFLICT, Field: name, Message: fmt.Sprintf("文件 %s 重复", name)}
+	}
+	if len(p.manifest.Files) >= maxPackageFiles {
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包文件数过多"}
+	}
+	fw, err := p.zw.CreateHeader(p.header(name))
+	if err != nil {
+		return ManifestFile{}, p.fail(err)
+	}
+	hs, hh := sm3.New(), sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(fw, hs, hh), r, p.buf)
+	if err != nil {
+		return ManifestFile{}, p.fail(fmt.Errorf("写入文件 %s：%w", name, err))
+	}
+	if p.cw.n > maxPackageBytes {
+		p.err = &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包超过 4 GB 上限"}
+		return ManifestFile{}, p.err
+	}
+	f := ManifestFile{Path: name, Size: n, SHA256: hex.EncodeToString(hh.Sum(nil)), SM3: hex.EncodeToString(hs.Sum(nil))}
+	p.paths[name] = len(p.manifest.Files)
+	p.manifest.Files = append(p.manifest.Files, f)
+	return f, nil
+}
+
+// AddJSON adds the canonical encoding of v as a file; its SM3 is then CanonicalHash(v),
+// so it can be the payload of a signature.
+func (p *PackageWriter) AddJSON(name string, v any) (ManifestFile, error) {
+	b, err := Canonical(v)
+	if err != nil {
+		return ManifestFile{}, err
+	}
+	return p.AddFile(name, bytes.NewReader(b))
+}
+
+// AddApplication lists an application in the manifest.
+func (p *PackageWriter) AddApplication(a ManifestApplication) {
+	p.manifest.Applications = append(p.manifest.Applications, a)
+}
+
+// AddSignature records a decision's signature, with the path of its payload file in
+// the package ("" if the payload is not included). The signature is verified first.
+func (p *PackageWriter) AddSignature(sig *Signature, payload string) error {
+	if payload != "" {
+		i, ok := p.paths[payload]
+		if !ok {
+			return &biopilot.Error{Code: biopilot.EINVALID, Field: payload, Message: fmt.Sprintf("%s所签内容文件 %s 尚未加入材料包", sig.Label(), payload)}
+		}
+		if err := VerifyHash(sig, p.manifest.Files[i].SM3); err != nil {
+			return err
+		}
+	} else if err := VerifySignature(sig); err != nil {
+		return err
+	}
+	p.manifest.Signatures = append(p.manifest.Signatures, ManifestSignature{Signature: *sig, Payload: payload})
+	return nil
+}
+
+// Manifest returns the manifest as it stands (complete after Close).
+func (p *PackageWriter) Manifest() *Manifest { return &p.manifest }
+
+// Close seals the manifest with every sealer, in order (at least one), writes it as the
+// last entry and finishes the ZIP. It does not close the underlying writer.
+func (p *PackageWriter) Close(sealers ...Sealer) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return biopilot.Errorf(biopilot.ECONFLICT, "材料包已写完")
+	}
+	if len(sealers) == 0 {
+		return &biopilot.Error{Code: biopilot.EINVALID, Field: "seals", Message: "材料包至少需要一个签章"}
+	}
+	p.closed = true
+	p.manifest.Seals = nil
+	h, err := CanonicalHash(p.manifest) // without "seals", as omitempty leaves it out
+	if err != nil {
+		return p.fail(err)
+	}
+	p.manifest.Seals = []*Signature{}
+	var prev *Signature
+	for _, s := range sealers {
+		meta := s.Meta
+		if meta.Purpose == "" {
+			meta.Purpose = PurposePackage
+		}
+		meta.Previous = prev
+		sig, err := SignHash(s.Key, h, meta)
+		if err != nil {
+			return p.fail(err)
+		}
+		p.manifest.Seals = append(p.manifest.Seals, sig)
+		prev = sig
+	}
+	b, err := Canonical(p.manifest)
+	if err != nil {
+		return p.fail(err)
+	}
+	fw, err := p.zw.CreateHeader(p.header(ManifestName))
+	if err != nil {
+		return p.fail(err)
+	}
+	if _, err := fw.Write(b); err != nil {
+		return p.fail(err)
+	}
+	if err := p.zw.Close(); err != nil {
+		return p.fail(err)
+	}
+	if p.cw.n >= 1<<32-1 {
+		return p.fail(&biopilot.Error{Code: biopilot.ETOOLARGE, Message: "材料包超过 4 GB 上限"})
+	}
+	return nil
+}
+
+func (p *PackageWriter) fail(err error) error {
+	if p.err == nil {
+		p.err = err
+	}
+	return err
+}
+
+// header is the ZIP header of every entry: the package profile is fixed (no extra
+// fields, no comments, MS-DOS time of the package's creation, data descriptors),
+// which VerifyPackage checks byte for byte.
+func (p *PackageWriter) header(name string) *zip.FileHeader {
+	return &zip.FileHeader{
+		Name:         name,
+		Method:       methodFor(name),
+		ModifiedDate: p.modDate,
+		ModifiedTime: p.modTime,
+	}
+}
+
+// methodFor compresses text; PDFs, images and office files are compressed already.
+func methodFor(name string) uint16 {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".json", ".txt", ".html", ".htm", ".csv", ".xml", ".md", ".log":
+		return zip.Deflate
+	}
+	return zip.Store
+}
+
+// dosTime encodes t (to the even second) as MS-DOS date and time.
+func dosTime(t time.Time) (date, tm uint16) {
+	y := t.Year()
+	if y < 1980 {
+		y = 1980
+	}
+	date = uint16(t.Day() + int(t.Month())<<5 + (y-1980)<<9)
+	tm = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	return date, tm
+}
+
+// checkPath checks a file's path in a package: relative, slash-separated, no "." or
+// ".." segments, no empty segments, valid UTF-8 without control characters, no
+// backslash or colon.
+func checkPath(name string) error {
+	bad := func(why string) error {
+		return &biopilot.Error{Code: biopilot.EINVALID, Field: "path", Message: fmt.Sprintf("材料包文件名 %q 无效：%s", name, why)}
+	}
+	if name == "" {
+		return bad("不能为空")
+	}
+	if len(name) > maxPathBytes {
+		return bad("过长")
+	}
+	if !utf8.ValidString(name) {
+		return bad("不是有效的 UTF-8")
+	}
+	if strings.ContainsAny(name, `\:`) {
+		return bad("不能含有反斜杠或冒号")
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return bad("不能含有控制字符")
+		}
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return bad("应为相对路径，不能含有空段、“.”或“..”")
+		}
+	}
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
