@@ -29,10 +29,9 @@ type Params struct {
 }
 
 // DefaultParams are sane for a 2-core server: 64 MiB, one pass, two lanes
-// (RFC 9106's second recommended option, ~50–100 ms per hash).
-func DefaultParams() Params {
-	return Params{Memory: 64 * 1024, Time: 1, Threads: 2, SaltLen: 16, KeyLen: 32}
-}
+// (RFC 9106's second recommended option, ~50–100 ms per hash). It is read, never
+// assigned: callers wanting other costs pass their own Params value.
+var DefaultParams = Params{Memory: 64 * 1024, Time: 1, Threads: 2, SaltLen: 16, KeyLen: 32}
 
 // HashPassword hashes a password with argon2id and a fresh random salt and returns
 // the PHC string: $argon2id$v=19$m=65536,t=1,p=2$<salt>$<hash> (base64, no padding).

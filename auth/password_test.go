@@ -35,14 +35,14 @@ func TestDefaultParamsHash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("64 MiB hash")
 	}
-	h, err := HashPassword("Correct-Horse-9", DefaultParams())
+	h, err := HashPassword("Correct-Horse-9", DefaultParams)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=1,p=2$") {
 		t.Errorf("hash = %q", h)
 	}
-	if NeedsRehash(h, DefaultParams()) {
+	if NeedsRehash(h, DefaultParams) {
 		t.Error("NeedsRehash of a default hash")
 	}
 	if !NeedsRehash(h, testParams) {
