@@ -18,7 +18,7 @@ func TestCreateApplication(t *testing.T) {
 		org := newOrg(t, db, 1, "广州酶工程有限公司", "440100")
 		u := newApplicant(t, db, org, "li")
 		a := &biopilot.Application{ProgramID: "gd-2025", OrgID: org.ID, CreatedBy: u.ID,
-			Document: json.RawMessage(`{"platform":{"name":"酶制剂中试平台"}}`),
+			Document:     json.RawMessage(`{"platform":{"name":"酶制剂中试平台"}}`),
 			PlatformName: "酶制剂中试平台", Domains: []string{"enzymes", "chemicals", "enzymes", ""},
 			Verdict: "incomplete", CreatedAt: t0}
 		must(t, db.CreateApplication(ctx, a))
@@ -129,7 +129,7 @@ func TestApplicationsFilter(t *testing.T) {
 		}{
 			{"all by updated", store.ApplicationFilter{}, "[1 4 3 2]", 4},
 			{"by id", store.ApplicationFilter{Sort: "id"}, "[1 2 3 4]", 4},
-			{"by org", store.ApplicationFilter{Sort: "org"}, "[3 4 1 2]", 4}, // "S" < "广"
+			{"by org", store.ApplicationFilter{Sort: "org"}, "[3 4 1 2]", 4},     // "S" < "广"
 			{"by state", store.ApplicationFilter{Sort: "state"}, "[1 2 3 4]", 4}, // draft, submitted, returned
 			{"program", store.ApplicationFilter{ProgramID: "gd-2025"}, "[1 4 3 2]", 4},
 			{"other program", store.ApplicationFilter{ProgramID: "gd-2026"}, "[]", 0},
