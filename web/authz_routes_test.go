@@ -1,0 +1,196 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// identities are the callers of the route-walking table, in its column order.
+var identities = []string{"anonymous", "applicantA", "applicantB", "citygz", "cityfs", "province", "admin", "secadmin"}
+
+// want is one expected status per identity, in the order of identities.
+type want [8]int
+
+// routeCase is how the table calls one route: the concrete path, a body per caller
+// (nil for none), and the status each caller must get. The application routes
+// target appSub: orgA's submitted application, filed to 广州.
+type routeCase struct {
+	path func(f *fixture) string
+	body func(f *fixture, who string, i int) any
+	want want
+}
+
+func fixed(p string) func(*fixture) string { return func(*fixture) string { return p } }
+
+func appPath(format string) func(*fixture) string {
+	return func(f *fixture) string { return fmt.Sprintf(format, f.appSub.ID) }
+}
+
+func jsonBody(v any) func(*fixture, string, int) any {
+	return func(*fixture, string, int) any { return v }
+}
+
+const (
+	ok      = 200
+	created = 201
+	nocont  = 204
+	see     = 303
+	unauth  = 401
+	forbid  = 403
+	notfnd  = 404
+)
+
+// routeTable names every route of routes.go. TestRouteAuthorization fails when a
+// route is missing here or an entry names no route.
+var routeTable = map[string]routeCase{
+	"GET /healthz":             {fixed("/healthz"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /readyz":              {fixed("/readyz"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /static/":             {fixed("/static/app.css"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /api/v1/openapi.json": {fixed("/api/v1/openapi.json"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /api/v1/program":      {fixed("/api/v1/program"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/login": {fixed("/api/v1/login"),
+		jsonBody(map[string]string{"username": "applicantA", "password": testPassword}),
+		want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/logout": {fixed("/api/v1/logout"), nil, want{unauth, nocont, nocont, nocont, nocont, nocont, nocont, nocont}},
+	"GET /api/v1/me":      {fixed("/api/v1/me"), nil, want{unauth, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/me/password": {fixed("/api/v1/me/password"),
+		jsonBody(map[string]string{"old_password": testPassword, "new_password": "Brand-New-Pw-2025"}),
+		want{unauth, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/register": {fixed("/api/v1/register"), func(f *fixture, who string, i int) any {
+		return map[string]any{
+			"organisation": map[string]any{"name": "新单位" + who, "uscc": makeUSCC(f.t, fmt.Sprintf("91440300MA5CC%04d", i)), "kind": "private", "city_code": "440300"},
+			"user":         map[string]any{"username": "reg" + strings.ToLower(who), "display_name": "注册人", "phone": "13900139000", "password": "Register-Pw-2025"},
+		}
+	}, want{created, created, created, created, created, created, created, created}},
+	"GET /api/v1/uscc/{code}": {func(f *fixture) string { return "/api/v1/uscc/" + f.orgA.USCC }, nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+
+	"GET /api/v1/applications": {fixed("/api/v1/applications"), nil, want{unauth, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/applications": {fixed("/api/v1/applications"), jsonBody(map[string]any{}),
+		want{unauth, created, created, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/applications/{id}": {appPath("/api/v1/applications/%d"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"PUT /api/v1/applications/{id}/document": {appPath("/api/v1/applications/%d/document"),
+		func(f *fixture, _ string, _ int) any {
+			return map[string]any{"base_version": f.appSub.Version, "document": map[string]any{}}
+		}, want{unauth, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/applications/{id}/export": {appPath("/api/v1/applications/%d/export"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/applications/{id}/import": {appPath("/api/v1/applications/%d/import?base_version=1"), jsonBody(map[string]any{}),
+		want{unauth, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/applications/{id}/eligibility": {appPath("/api/v1/applications/%d/eligibility"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/applications/{id}/history": {appPath("/api/v1/applications/%d/history"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/eligibility/preview": {fixed("/api/v1/eligibility/preview"), jsonBody(map[string]any{}),
+		want{unauth, ok, ok, ok, ok, ok, ok, ok}},
+
+	"GET /api/v1/organisation/members": {fixed("/api/v1/organisation/members"), nil,
+		want{unauth, ok, ok, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/organisation/members": {fixed("/api/v1/organisation/members"), func(f *fixture, who string, i int) any {
+		return map[string]any{"username": fmt.Sprintf("invited%d", i), "display_name": "同事", "phone": "13700137000"}
+	}, want{unauth, created, created, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/organisation/members/{id}/disable": {func(f *fixture) string {
+		return fmt.Sprintf("/api/v1/organisation/members/%d/disable", f.users["colleagueA"].ID)
+	}, nil, want{unauth, ok, notfnd, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/admin/users": {fixed("/api/v1/admin/users"), func(f *fixture, who string, i int) any {
+		return map[string]any{"username": fmt.Sprintf("szcity%d", i), "display_name": "深圳市工信局", "phone": "13600136000", "role": "city_miit", "jurisdiction": "440300"}
+	}, want{unauth, forbid, forbid, forbid, forbid, forbid, created, forbid}},
+	"POST /api/v1/admin/users/{id}/disable": {victimPath("disable"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
+	"POST /api/v1/admin/users/{id}/enable":  {victimPath("enable"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
+	"POST /api/v1/admin/users/{id}/reset-password": {victimPath("reset-password"), nil,
+		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
+	"/api/": {fixed("/api/v1/no-such-thing"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+
+	"GET /login": {fixed("/login"), nil, want{ok, see, see, see, see, see, see, see}},
+	"POST /login": {fixed("/login"), func(*fixture, string, int) any {
+		return url.Values{"username": {"applicantA"}, "password": {testPassword}}
+	}, want{see, see, see, see, see, see, see, see}},
+	"POST /logout":  {fixed("/logout"), func(*fixture, string, int) any { return url.Values{} }, want{see, see, see, see, see, see, see, see}},
+	"GET /password": {fixed("/password"), nil, want{see, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /password": {fixed("/password"), func(*fixture, string, int) any {
+		return url.Values{"old_password": {testPassword}, "new_password": {"Brand-New-Pw-2025"}, "confirm_password": {"Brand-New-Pw-2025"}}
+	}, want{see, see, see, see, see, see, see, see}},
+	"GET /{$}": {fixed("/"), nil, want{see, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /applications": {fixed("/applications"), func(*fixture, string, int) any { return url.Values{} },
+		want{see, see, see, forbid, forbid, forbid, forbid, forbid}},
+	"GET /applications/{id}": {appPath("/applications/%d"), nil, want{see, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+}
+
+func victimPath(action string) func(*fixture) string {
+	return func(f *fixture) string {
+		return fmt.Sprintf("/api/v1/admin/users/%d/%s", f.users["victim"].ID, action)
+	}
+}
+
+// TestRouteAuthorization walks every registered route with every kind of caller.
+func TestRouteAuthorization(t *testing.T) {
+	f0 := newFixture(t)
+	registered := map[string]bool{}
+	for _, rt := range f0.srv.Routes() {
+		registered[rt.Pattern] = true
+		if _, ok := routeTable[rt.Pattern]; !ok {
+			t.Errorf("route %q is not in the authorization table", rt.Pattern)
+		}
+	}
+	for p := range routeTable {
+		if !registered[p] {
+			t.Errorf("table entry %q names no registered route", p)
+		}
+	}
+	for _, rt := range f0.srv.Routes() {
+		tc, ok := routeTable[rt.Pattern]
+		if !ok {
+			continue
+		}
+		t.Run(rt.Pattern, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t) // each route gets fresh data: routes change things
+			method := rt.Method
+			if method == "" {
+				method = "GET"
+			}
+			for i, who := range identities {
+				c := f.anon()
+				if who != "anonymous" {
+					c = f.as(who)
+				}
+				var body any
+				if tc.body != nil {
+					body = tc.body(f, who, i)
+				}
+				w := c.do(method, tc.path(f), body)
+				if w.Code != tc.want[i] {
+					t.Errorf("%s %s as %s: status %d, want %d; body: %.300s", method, tc.path(f), who, w.Code, tc.want[i], w.Body.String())
+					continue
+				}
+				isAPIPath := strings.HasPrefix(tc.path(f), "/api/")
+				switch {
+				case w.Code == unauth:
+					if e := apiErr(t, w); e["code"] != "unauthorized" || e["message"] == "" {
+						t.Errorf("%s as %s: 401 body %s", rt.Pattern, who, w.Body.String())
+					}
+				case w.Code >= 400 && isAPIPath:
+					e := apiErr(t, w)
+					if msg, _ := e["message"].(string); !hasHan(msg) {
+						t.Errorf("%s as %s: message %q is not Chinese", rt.Pattern, who, msg)
+					}
+				case w.Code == see && who == "anonymous" && rt.Method == "GET":
+					if loc := w.Header().Get("Location"); !strings.HasPrefix(loc, "/login") {
+						t.Errorf("%s as anonymous: redirect to %q, want the login page", rt.Pattern, loc)
+					}
+				}
+			}
+		})
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}

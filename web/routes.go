@@ -1,0 +1,167 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"biopilot"
+)
+
+// Route options.
+const (
+	// public routes need no login.
+	public = 1 << iota
+	// initialPW routes stay open to a user who must still change an initial password.
+	initialPW
+)
+
+// handlerFunc is a handler that returns its error: handle writes it (JSON for the
+// API, a page otherwise), so handlers never write errors themselves.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// registerRoutes registers every route of the server. This is the only place.
+func (s *Server) registerRoutes() {
+	// Operations.
+	s.handle("GET /healthz", public, s.handleHealthz)
+	s.handle("GET /readyz", public, s.handleReadyz)
+	s.handle("GET /static/", public, s.handleStatic)
+
+	// JSON API: sessions and accounts.
+	s.handle("GET /api/v1/openapi.json", public, s.handleOpenAPI)
+	s.handle("GET /api/v1/program", public, s.apiProgram)
+	s.handle("POST /api/v1/login", public, s.apiLogin)
+	s.handle("POST /api/v1/logout", initialPW, s.apiLogout)
+	s.handle("GET /api/v1/me", initialPW, s.apiMe)
+	s.handle("POST /api/v1/me/password", initialPW, s.apiChangePassword)
+	s.handle("POST /api/v1/register", public, s.apiRegister)
+	s.handle("GET /api/v1/uscc/{code}", public, s.apiUSCC)
+
+	// JSON API: applications.
+	s.handle("GET /api/v1/applications", 0, s.apiListApplications)
+	s.handle("POST /api/v1/applications", 0, s.apiCreateApplication)
+	s.handle("GET /api/v1/applications/{id}", 0, s.apiGetApplication)
+	s.handle("PUT /api/v1/applications/{id}/document", 0, s.apiSaveDocument)
+	s.handle("GET /api/v1/applications/{id}/export", 0, s.apiExport)
+	s.handle("POST /api/v1/applications/{id}/import", 0, s.apiImport)
+	s.handle("GET /api/v1/applications/{id}/eligibility", 0, s.apiEligibility)
+	s.handle("GET /api/v1/applications/{id}/history", 0, s.apiHistory)
+	s.handle("POST /api/v1/eligibility/preview", 0, s.apiPreview)
+
+	// JSON API: the organisation's accounts (org admin) and operators.
+	s.handle("GET /api/v1/organisation/members", 0, s.apiMembers)
+	s.handle("POST /api/v1/organisation/members", 0, s.apiInviteMember)
+	s.handle("POST /api/v1/organisation/members/{id}/disable", 0, s.apiDisableMember)
+	s.handle("POST /api/v1/admin/users", 0, s.apiCreateUser)
+	s.handle("POST /api/v1/admin/users/{id}/disable", 0, s.apiAdminDisable)
+	s.handle("POST /api/v1/admin/users/{id}/enable", 0, s.apiAdminEnable)
+	s.handle("POST /api/v1/admin/users/{id}/reset-password", 0, s.apiAdminResetPassword)
+
+	// Anything else under /api/ (an unknown path, or a known one with another
+	// method) is a JSON 404.
+	s.handle("/api/", public, s.apiNotFound)
+
+	// Pages.
+	s.handle("GET /login", public, s.pageLogin)
+	s.handle("POST /login", public, s.pageLoginPost)
+	s.handle("POST /logout", public|initialPW, s.pageLogout)
+	s.handle("GET /password", initialPW, s.pagePassword)
+	s.handle("POST /password", initialPW, s.pagePasswordPost)
+	s.handle("GET /{$}", 0, s.pageHome)
+	s.handle("POST /applications", 0, s.pageCreateApplication)
+	s.handle("GET /applications/{id}", 0, s.pageApplication)
+}
+
+// handle registers one route and records it (for the OpenAPI test). The wrapper
+// names the route for the request log, refuses anonymous callers of non-public
+// routes (401 JSON on the API, 303 to the login page otherwise), holds users with
+// an initial password to changing it, and writes the handler's error.
+func (s *Server) handle(pattern string, opts int, h handlerFunc) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "", pattern
+	}
+	s.routes = append(s.routes, Route{Pattern: pattern, Method: method, Path: path, Public: opts&public != 0})
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r)
+		ri.route = pattern
+		u := ri.user
+		if u == nil && opts&public == 0 {
+			if !isAPI(r) {
+				s.redirectToLogin(w, r)
+				return
+			}
+			msg := "请先登录"
+			if ri.expired {
+				msg = "登录已超时，请重新登录"
+			}
+			s.apiError(w, r, biopilot.Errorf(biopilot.EUNAUTHORIZED, "%s", msg))
+			return
+		}
+		if u != nil && u.MustChangePassword && opts&initialPW == 0 && opts&public == 0 {
+			if !isAPI(r) {
+				http.Redirect(w, r, "/password", http.StatusSeeOther)
+				return
+			}
+			s.apiError(w, r, biopilot.Errorf(biopilot.EFORBIDDEN, "请先修改初始密码（POST /api/v1/me/password）"))
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// redirectToLogin sends an anonymous page request to the login page, remembering
+// where it was going.
+func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if next := r.URL.RequestURI(); r.Method == http.MethodGet && next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext returns next when it is a path on this site, else "/": the login page
+// never redirects elsewhere.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.db.Ping(r.Context()); err != nil {
+		s.logger.WarnContext(r.Context(), "readyz: database not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("数据库不可用\n"))
+		return nil
+	}
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	s.static.ServeHTTP(w, r)
+	return nil
+}
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err := w.Write(openapiJSON)
+	return err
+}
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
+	return biopilot.Errorf(biopilot.ENOTFOUND, "没有这个接口：%s %s", r.Method, r.URL.Path)
+}
