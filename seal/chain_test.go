@@ -62,7 +62,10 @@ func TestChain(t *testing.T) {
 		kind string
 	}{
 		{"edited action", func(r []ChainRecord) []ChainRecord { r[2].Action = "reject"; return r }, 3, "edited"},
-		{"edited detail", func(r []ChainRecord) []ChainRecord { r[3].Detail = json.RawMessage(`{"n":3,"意见":"不同意"}`); return r }, 4, "edited"},
+		{"edited detail", func(r []ChainRecord) []ChainRecord {
+			r[3].Detail = json.RawMessage(`{"n":3,"意见":"不同意"}`)
+			return r
+		}, 4, "edited"},
 		{"edited time", func(r []ChainRecord) []ChainRecord { r[1].Time = r[1].Time.Add(time.Second); return r }, 2, "edited"},
 		{"edited hash", func(r []ChainRecord) []ChainRecord { r[5].Hash = Hash(nil); return r }, 6, "edited"},
 		{"edited and rehashed", func(r []ChainRecord) []ChainRecord { r[2].Result = "denied"; rehash(&r[2]); return r }, 4, "unlinked"},

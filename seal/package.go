@@ -3,12 +3,10 @@ package seal
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -139,9 +137,6 @@ func NewPackageWriter(w io.Writer, info PackageInfo) (*PackageWriter, error) {
 	created := info.CreatedAt.In(biopilot.Beijing)
 	cw := &countWriter{w: w}
 	zw := zip.NewWriter(cw)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
-	})
 	p := &PackageWriter{
 		cw: cw, zw: zw,
 		paths: map[string]int{},
@@ -296,25 +291,18 @@ func (p *PackageWriter) fail(err error) error {
 	return err
 }
 
-// header is the ZIP header of every entry: the package profile is fixed (no extra
-// fields, no comments, MS-DOS time of the package's creation, data descriptors),
-// which VerifyPackage checks byte for byte.
+// header is the ZIP header of every entry. The package profile is fixed, and
+// VerifyPackage checks it byte for byte: entries are stored, not compressed (evidence
+// is mostly compressed already, and stored bytes are exactly the hashed bytes, so no
+// byte of the file escapes the hashes), no extra fields, no comments, the MS-DOS time
+// of the package's creation, data descriptors after the data.
 func (p *PackageWriter) header(name string) *zip.FileHeader {
 	return &zip.FileHeader{
 		Name:         name,
-		Method:       methodFor(name),
+		Method:       zip.Store,
 		ModifiedDate: p.modDate,
 		ModifiedTime: p.modTime,
 	}
-}
-
-// methodFor compresses text; PDFs, images and office files are compressed already.
-func methodFor(name string) uint16 {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".json", ".txt", ".html", ".htm", ".csv", ".xml", ".md", ".log":
-		return zip.Deflate
-	}
-	return zip.Store
 }
 
 // dosTime encodes t (to the even second) as MS-DOS date and time.

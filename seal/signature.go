@@ -201,7 +201,7 @@ func VerifySignature(sig *Signature) error {
 	if digest != sig.Digest {
 		return sigError(sig, "验证失败：签章声明的摘要不符（签章信息已被修改）")
 	}
-	value, err := base64.StdEncoding.DecodeString(sig.Value)
+	value, err := base64.StdEncoding.Strict().DecodeString(sig.Value)
 	if err != nil {
 		return sigError(sig, "验证失败：签名值不是有效的 base64")
 	}

@@ -60,19 +60,32 @@ func VerifyPackage(r io.ReaderAt, size int64, trusted ...string) (*Report, error
 		return rep, mismatch("zip", "材料包不是有效的 ZIP 文件或已损坏：%v", err)
 	}
 	n := len(zr.File)
-	if n == 0 || zr.File[n-1].Name != ManifestName {
+	if n == 0 {
+		return rep, mismatch(ManifestName, "材料包中缺少清单 manifest.json")
+	}
+	// Every entry carries the package's creation time; the manifest says which.
+	date, tm := zr.File[n-1].ModifiedDate, zr.File[n-1].ModifiedTime
+	if err := checkLayout(r, size, zr.File, date, tm); err != nil {
+		return rep, err
+	}
+	if zr.File[n-1].Name != ManifestName {
 		return rep, mismatch(ManifestName, "材料包中缺少清单 manifest.json（它应是最后一个文件）")
 	}
 	m, raw, err := readManifest(zr.File[n-1])
-	if err != nil {
+	if m == nil {
 		return rep, err
 	}
 	rep.Manifest = m
 	if err := checkSeals(m, raw, rep); err != nil {
 		return rep, err
 	}
+	if err != nil { // the manifest's ZIP checksum
+		return rep, err
+	}
 	created, _ := time.Parse(time.RFC3339, m.CreatedAt)
-	date, tm := dosTime(created.In(biopilot.Beijing))
+	if d, t := dosTime(created.In(biopilot.Beijing)); d != date || t != tm {
+		return rep, mismatch("zip", "材料包中文件的时间与清单中的生成时间 %s 不符", m.CreatedAt)
+	}
 
 	// Files: the ZIP's entries, in order, are exactly the manifest's.
 	files := zr.File[:n-1]
@@ -123,9 +136,6 @@ func VerifyPackage(r io.ReaderAt, size int64, trusted ...string) (*Report, error
 		}
 		rep.Trusted = true
 	}
-	if err := checkLayout(r, size, zr.File, date, tm); err != nil {
-		return rep, err
-	}
 	return rep, nil
 }
 
@@ -133,8 +143,12 @@ func mismatch(field, format string, args ...any) error {
 	return &biopilot.Error{Code: biopilot.EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// readManifest reads, checks the form of, and decodes the manifest.
+// readManifest reads, checks the form of, and decodes the manifest. After a ZIP
+// checksum error it returns the manifest and the error.
 func readManifest(f *zip.File) (*Manifest, []byte, error) {
+	if f.Method != zip.Store {
+		return nil, nil, mismatch(ManifestName, "清单 manifest.json 的压缩方式不符")
+	}
 	if f.UncompressedSize64 > maxManifestBytes {
 		return nil, nil, mismatch(ManifestName, "清单 manifest.json 过大")
 	}
@@ -144,29 +158,45 @@ func readManifest(f *zip.File) (*Manifest, []byte, error) {
 	}
 	defer rc.Close()
 	raw, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes+1))
-	if err != nil {
+	if err != nil && !errors.Is(err, zip.ErrChecksum) {
 		return nil, nil, mismatch(ManifestName, "清单 manifest.json 已损坏：%v", zipReadError(err))
 	}
+	// After a checksum error the bytes are all there: check what they say first, so
+	// that a changed byte is named for what it changed.
+	crcErr := err
+	m, err := decodeManifest(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if crcErr != nil {
+		return m, raw, mismatch(ManifestName, "清单 manifest.json 已损坏：%v", zipReadError(crcErr))
+	}
+	return m, raw, nil
+}
+
+// decodeManifest checks that raw is the canonical encoding of a manifest of this
+// format and decodes it.
+func decodeManifest(raw []byte) (*Manifest, error) {
 	canon, err := Canonical(json.RawMessage(raw))
 	if err != nil {
-		return nil, nil, mismatch(ManifestName, "清单 manifest.json 不是有效的 JSON：%s", biopilot.ErrorMessage(err))
+		return nil, mismatch(ManifestName, "清单 manifest.json 不是有效的 JSON：%s", biopilot.ErrorMessage(err))
 	}
 	if !bytes.Equal(canon, raw) {
-		return nil, nil, mismatch(ManifestName, "清单 manifest.json 已被改动：它不是规范编码")
+		return nil, mismatch(ManifestName, "清单 manifest.json 已被改动：它不是规范编码")
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return nil, nil, mismatch(ManifestName, "清单 manifest.json 的内容不符合格式：%v", err)
+		return nil, mismatch(ManifestName, "清单 manifest.json 的内容不符合格式：%v", err)
 	}
 	if m.Format != PackageFormat {
-		return nil, nil, mismatch(ManifestName, "不支持的材料包格式 %q（应为 %s）", m.Format, PackageFormat)
+		return nil, mismatch(ManifestName, "不支持的材料包格式 %q（应为 %s）", m.Format, PackageFormat)
 	}
 	if _, err := time.Parse(time.RFC3339, m.CreatedAt); err != nil {
-		return nil, nil, mismatch(ManifestName, "清单中的生成时间 %q 无效", m.CreatedAt)
+		return nil, mismatch(ManifestName, "清单中的生成时间 %q 无效", m.CreatedAt)
 	}
-	return &m, raw, nil
+	return &m, nil
 }
 
 // checkSeals verifies the seals over the manifest without its "seals" member.
@@ -205,8 +235,8 @@ func checkSeals(m *Manifest, raw []byte, rep *Report) error {
 
 // checkFile streams one file through SM3, SHA-256 and a counter.
 func checkFile(f *zip.File, want ManifestFile) error {
-	if f.Method != zip.Store && f.Method != zip.Deflate {
-		return mismatch(f.Name, "文件 %s 的压缩方式无效", f.Name)
+	if f.Method != zip.Store {
+		return mismatch(f.Name, "文件 %s 的压缩方式不符（材料包中的文件应为存储方式）", f.Name)
 	}
 	if f.UncompressedSize64 != uint64(want.Size) {
 		return mismatch(f.Name, "文件 %s 的大小不符：清单为 %d 字节，材料包中为 %d 字节", f.Name, want.Size, f.UncompressedSize64)

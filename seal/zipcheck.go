@@ -41,7 +41,7 @@ func checkLayout(r io.ReaderAt, size int64, files []*zip.File, date, tm uint16) 
 		want = le32(want, sigLocal)
 		want = le16(want, zipVersion20)
 		want = le16(want, zipFlags(f.Name))
-		want = le16(want, f.Method)
+		want = le16(want, zip.Store)
 		want = le16(want, tm)
 		want = le16(want, date)
 		want = le32(want, 0) // CRC-32 and sizes are in the data descriptor
@@ -49,7 +49,7 @@ func checkLayout(r io.ReaderAt, size int64, files []*zip.File, date, tm uint16) 
 		want = le32(want, 0)
 		want = le16(want, uint16(len(f.Name)))
 		want = le16(want, 0) // no extra field
-		if string(h) != string(want) || (f.Method != zip.Store && f.Method != zip.Deflate) {
+		if string(h) != string(want) {
 			return layoutError(f.Name, "本地文件头", off)
 		}
 		name := make([]byte, len(f.Name))
@@ -82,7 +82,7 @@ func checkLayout(r io.ReaderAt, size int64, files []*zip.File, date, tm uint16) 
 		want = le16(want, zipVersion20) // version made by
 		want = le16(want, zipVersion20) // version needed
 		want = le16(want, zipFlags(f.Name))
-		want = le16(want, f.Method)
+		want = le16(want, zip.Store)
 		want = le16(want, tm)
 		want = le16(want, date)
 		want = le32(want, f.CRC32)
@@ -122,7 +122,7 @@ func checkLayout(r io.ReaderAt, size int64, files []*zip.File, date, tm uint16) 
 
 func layoutError(name, part string, off int64) error {
 	return &biopilot.Error{Code: biopilot.EINVALID, Field: name,
-		Message: fmt.Sprintf("材料包的 ZIP 结构不符：文件 %s 的%s已被改动（偏移 %d）", name, part, off)}
+		Message: fmt.Sprintf("材料包的 ZIP 结构不符：文件 %s 的%s与中央目录不一致或已被改动（偏移 %d）", name, part, off)}
 }
 
 // zipFlags are the general-purpose flags archive/zip writes for a name: a data
