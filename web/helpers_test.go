@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,11 +69,7 @@ func newFixtureWith(t *testing.T, cfg Config) *fixture {
 	db := storetest.SQLite(t)
 	clock := biopilot.NewFakeClock(start)
 	db.SetClock(clock)
-	prog := program.MustDefault()
-	eng, err := rules.Compile(prog)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prog, eng := testProgram(t)
 	logs := new(bytes.Buffer)
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := NewServer(cfg, db, prog, eng, clock, logger)
@@ -101,6 +99,27 @@ func newFixtureWith(t *testing.T, cfg Config) *fixture {
 		t.Fatal(err2)
 	}
 	return f
+}
+
+var (
+	progOnce sync.Once
+	progVal  *program.Program
+	engVal   *rules.Engine
+	engErr   error
+)
+
+// testProgram returns the default program and its engine, compiled once for all
+// tests (compiling the rules takes ~0.1 s; the engine is safe for concurrent use).
+func testProgram(t *testing.T) (*program.Program, *rules.Engine) {
+	t.Helper()
+	progOnce.Do(func() {
+		progVal = program.MustDefault()
+		engVal, engErr = rules.Compile(progVal)
+	})
+	if engErr != nil {
+		t.Fatal(engErr)
+	}
+	return progVal, engVal
 }
 
 // makeUSCC completes 17 characters with their GB 32100-2015 check character.
@@ -275,3 +294,7 @@ func example(t *testing.T) []byte {
 }
 
 func idPath(format string, id int64) string { return fmt.Sprintf(format, id) }
+
+var tlsState = tls.ConnectionState{HandshakeComplete: true}
+
+func hashOf(token string) string { return auth.HashToken(token) }
