@@ -156,7 +156,7 @@ func (im *importer) header(cells []string, n int) error {
 				Message: fmt.Sprintf("%s：表头「%s」不是「%s」的列；可用的列名：%s", ref, strings.TrimSpace(c), im.tbl.Label, im.headerList())})
 		case seen[col.Key] != "":
 			errs = append(errs, biopilot.FieldError{Field: im.tbl.Key,
-				Message: fmt.Sprintf("%s：表头「%s」与 %s 重复", ref, strings.TrimSpace(c), seen[col.Key])})
+				Message: fmt.Sprintf("%s：表头「%s」与 %s重复", ref, strings.TrimSpace(c), seen[col.Key])})
 		default:
 			seen[col.Key] = colName(i) + " 列"
 			im.cols[i] = col

@@ -88,6 +88,10 @@ func Template(w io.Writer, p *program.Program, tableKey string) error {
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
+	// The instructions come second, before the hidden options sheet if any.
+	if _, err := f.NewSheet(InstructionsSheet); err != nil {
+		return err
+	}
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -357,7 +361,7 @@ func validation(f *excelize.File, col *program.Field, rng string, optCol *int) (
 		if err != nil {
 			return nil, err
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, h, "应为"+what+strings.TrimPrefix(rangeText(col), "，")+"。")
+		dv.SetError(excelize.DataValidationErrorStyleStop, h, "应为"+what+rangeText(col)+"。")
 		return dv, nil
 	}
 	return nil, nil
@@ -386,9 +390,6 @@ func optionsRange(f *excelize.File, labels []string, optCol *int) (string, error
 
 // instructions writes the "填写说明" sheet: general rules, then one row per column.
 func instructions(f *excelize.File, st *styles, tbl *program.Field) error {
-	if _, err := f.NewSheet(InstructionsSheet); err != nil {
-		return err
-	}
 	s := InstructionsSheet
 	lines := []string{
 		"「" + tbl.Label + "」导入模板填写说明",
