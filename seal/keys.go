@@ -3,6 +3,24 @@
 // signatures over the SM3 hash of a canonical JSON encoding, hash chains for the
 // audit trail, and exported packages (ZIP files with a signed manifest) that anyone can
 // verify offline. It has no HTTP and no SQL in it.
+//
+// A package (format "biopilot-package/1") is checked by a third party as follows:
+//
+//  1. The ZIP holds only stored (uncompressed) entries without extra fields or
+//     comments, each with a data descriptor, all carrying the package's creation time;
+//     the last entry is manifest.json. Nothing lies between or after the records.
+//  2. manifest.json is the canonical encoding (see Canonical) of the Manifest.
+//  3. Each seal in "seals" signs the SM3 of the canonical encoding of the manifest
+//     object without its "seals" member (its payload_hash); seals chain by "previous".
+//  4. Every other entry is listed in "files", in ZIP order, with its size, SM3 and
+//     SHA-256; nothing is missing or extra.
+//  5. Each decision signature in "signatures" verifies (see Signature); if it names a
+//     "payload" file, that file's SM3 is its payload_hash; its "previous", if any, is
+//     the digest of an earlier signature made no later.
+//
+// A signature is verified by recomputing its statement digest (see Signature) and
+// checking the SM2 signature of that digest with the PEM public key, default user ID
+// 1234567812345678.
 package seal
 
 import (

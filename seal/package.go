@@ -32,7 +32,7 @@ const (
 // Limits of the package format: no ZIP64, so below 4 GiB in all.
 const (
 	maxPackageBytes = 1<<32 - 1<<26 // room left for the manifest and central directory
-	maxPackageFiles = 1<<16 - 2
+	maxPackageFiles = 1<<16 - 3     // with the manifest, below the 0xffff records that need ZIP64
 	maxPathBytes    = 512
 )
 
