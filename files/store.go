@@ -52,8 +52,11 @@ type Store struct {
 
 // Open opens the store at url: file:///absolute/dir (the directory is created), or
 // s3://bucket?region=…&endpoint=…&s3ForcePathStyle=true for an S3-compatible store
-// (credentials from the usual AWS environment variables or files). Files being
-// received are spooled to dir/.spool, or to the system temporary directory for S3.
+// (credentials from the usual AWS environment variables or files; for stores other
+// than AWS add request_checksum_calculation=when_required, which most of them need).
+// Files being received are spooled to dir/.spool, or to the system temporary
+// directory for S3. Uploads to S3 hold up to 16 MB of a file in memory at a time (the
+// AWS transfer manager's multipart threshold), whatever the file's size.
 func Open(ctx context.Context, rawurl string) (*Store, error) {
 	u, err := url.Parse(rawurl)
 	if err != nil {
