@@ -145,7 +145,8 @@ func (s *Store) Close() error {
 	return s.bucket.Close()
 }
 
-// Key returns the object key of a content address: sha256/ab/cd/abcd….
+// Key returns the object key of a content address, sha256/ab/cd/abcd…; sum must
+// satisfy ValidSHA256.
 func Key(sum string) string {
 	return "sha256/" + sum[0:2] + "/" + sum[2:4] + "/" + sum
 }
