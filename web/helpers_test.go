@@ -298,3 +298,7 @@ func idPath(format string, id int64) string { return fmt.Sprintf(format, id) }
 var tlsState = tls.ConnectionState{HandshakeComplete: true}
 
 func hashOf(token string) string { return auth.HashToken(token) }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func itoa64(n int64) string { return fmt.Sprint(n) }
