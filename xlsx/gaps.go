@@ -17,7 +17,7 @@ const (
 	SupplierColumn = "domestic_suppliers"
 )
 
-// SevereGaps are the gap levels that, without a domestic supplier, mark a row.
+// severeGaps are the gap levels that, without a domestic supplier, mark a row.
 var severeGaps = map[string]bool{"large": true, "very_large": true}
 
 // tableShort names the equipment tables briefly; other tables use their label.

@@ -29,6 +29,9 @@ const (
 // MaxImportRows is the most data rows ImportTable accepts from one sheet.
 const MaxImportRows = 2000
 
+// ContentType is the media type of the workbooks this package writes and reads.
+const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // InstructionsSheet is the name of a template's second sheet.
 const InstructionsSheet = "填写说明"
 
@@ -102,8 +105,10 @@ func Template(w io.Writer, p *program.Program, tableKey string) error {
 	if err := f.SetCellValue(sheet, "A1", templateNote(tbl)); err != nil {
 		return err
 	}
-	if err := f.MergeCell(sheet, "A1", last+"1"); err != nil {
-		return err
+	if last != "A" {
+		if err := f.MergeCell(sheet, "A1", last+"1"); err != nil {
+			return err
+		}
 	}
 	if err := f.SetCellStyle(sheet, "A1", last+"1", st.note); err != nil {
 		return err
