@@ -38,8 +38,11 @@ type form struct {
 // text with a signature: the declaration and the province's opinion).
 type section struct {
 	Title string
-	Rows  []row
-	Block *signBlock
+	// NewPage starts the section on a new page (all but the opinion, which
+	// follows the declaration).
+	NewPage bool
+	Rows    []row
+	Block   *signBlock
 }
 
 // signBlock is a declaration or an opinion: text, then signature lines, the seal
@@ -148,6 +151,9 @@ func (r *Renderer) build(p *program.Program, doc program.Document, m Meta) (*for
 	}
 	f.Sections = append(f.Sections, b.opinion(numbered+1, m.ProvinceOpinion))
 	f.Sections = append(f.Sections, appendix...)
+	for i := range f.Sections {
+		f.Sections[i].NewPage = i == 0 || f.Sections[i].Block == nil || f.Sections[i-1].Block == nil
+	}
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -60,14 +60,11 @@ func (r *Renderer) FormPDF(w io.Writer, p *program.Program, doc program.Document
 	// stream that belongs to no page, and SetPage would count it.
 	pw.cover(f)
 	pw.instructions(f)
-	prevBlock := false
 	for _, s := range f.Sections {
-		// the opinion follows the declaration on its page when it fits
-		if !(s.Block != nil && prevBlock) {
+		if s.NewPage {
 			pw.newPage()
 		}
 		pw.section(s)
-		prevBlock = s.Block != nil
 	}
 	pw.pageFurniture(f)
 	if pw.err != nil {

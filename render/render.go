@@ -123,7 +123,7 @@ func (m *Meta) loc() *time.Location {
 // field names where the text comes from (a key path of the document).
 func (r *Renderer) checkText(s, field string) error {
 	for _, c := range s {
-		if c == '\n' || skipRune(c) {
+		if c == '\n' || c == '\t' || skipRune(c) {
 			continue
 		}
 		if _, ok := r.adv[c]; !ok {

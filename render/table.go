@@ -285,8 +285,13 @@ func (w *pdfw) signBlock(b *signBlock) {
 	ty += 26
 	w.text(sx, ty, b.Date, size, black)
 	for i, s := range b.Seals {
-		// beside the signature, so that it hides none of it; further seals leftwards
-		w.seal(pageW-marginX-54-float64(i)*96, stampY+8, 44, s)
+		// beside the signature, so that it hides none of it; further seals to the
+		// left of the signature lines
+		cx := pageW - marginX - 54
+		if i > 0 {
+			cx = sx - 56 - float64(i-1)*96
+		}
+		w.seal(cx, stampY+8, 44, s)
 	}
 	cy := y0 + h - 8 - 11*float64(len(b.Seals))
 	for _, s := range b.Seals {
