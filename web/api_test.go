@@ -389,3 +389,21 @@ func TestListScopeAndFilters(t *testing.T) {
 	wantStatus(t, f.as("citygz").do("GET", "/api/v1/applications/999999", nil), 404)
 	wantStatus(t, f.as("citygz").do("GET", "/api/v1/applications/abc", nil), 404)
 }
+
+func TestProgram(t *testing.T) {
+	f := newFixture(t)
+	w := f.anon().do("GET", "/api/v1/program", nil)
+	wantStatus(t, w, 200)
+	m := decode(t, w)
+	d := m["deadlines"].(map[string]any)
+	if m["id"] != f.prog.ID || m["title"] != f.prog.Title || d["applicant"] != "2025-07-05T00:00:00+08:00" || d["city"] != "2025-07-11T00:00:00+08:00" {
+		t.Errorf("program %v %v", m["id"], d)
+	}
+	if len(m["cities"].([]any)) != 21 || len(m["domains"].([]any)) != 9 {
+		t.Error("cities or domains missing")
+	}
+	form := m["form"].(map[string]any)
+	if len(form["sections"].([]any)) == 0 || len(form["fields"].([]any)) == 0 {
+		t.Error("form missing")
+	}
+}

@@ -122,7 +122,7 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	p := s.newPage(r, "登录", map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Username": ""})
-	if info(r).expired {
+	if info(r).expired || r.URL.Query().Get("expired") == "1" {
 		p.Error = "登录已超时，请重新登录"
 	}
 	return s.render(w, r, http.StatusOK, "login", p)

@@ -115,9 +115,16 @@ func (s *Server) handle(pattern string, opts int, h handlerFunc) {
 // redirectToLogin sends an anonymous page request to the login page, remembering
 // where it was going.
 func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	target := "/login"
+	q := url.Values{}
 	if next := r.URL.RequestURI(); r.Method == http.MethodGet && next != "/" {
-		target += "?next=" + url.QueryEscape(next)
+		q.Set("next", next)
+	}
+	if info(r).expired {
+		q.Set("expired", "1")
+	}
+	target := "/login"
+	if len(q) > 0 {
+		target += "?" + q.Encode()
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -196,9 +196,10 @@ func TestIdleTimeoutPageAndMaxAge(t *testing.T) {
 	c := f.as("applicantA")
 	f.clock.Add(11 * time.Minute)
 	w := c.do("GET", "/", nil)
-	if w.Code != 303 || !strings.HasPrefix(w.Header().Get("Location"), "/login") {
+	if w.Code != 303 || w.Header().Get("Location") != "/login?expired=1" {
 		t.Fatalf("idle page: %d %s", w.Code, w.Header().Get("Location"))
 	}
+	getPage(t, f.anon(), "/login?expired=1", 200, "登录已超时，请重新登录")
 	// Absolute limit: active every 9 minutes, still out after an hour.
 	c = f.as("applicantA")
 	for i := 0; i < 6; i++ {
