@@ -155,7 +155,7 @@ const touchEvery = time.Minute
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
-		if err != nil || c.Value == "" || strings.HasPrefix(r.URL.Path, "/static/") {
+		if err != nil || c.Value == "" || noSession(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -192,6 +192,12 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		ri.session, ri.user = sess, user
 		next.ServeHTTP(w, r)
 	})
+}
+
+// noSession reports whether a path is served without looking up a session: static
+// files and the health checks (which must answer even when the database does not).
+func noSession(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz"
 }
 
 // csrfExempt are the requests that act on no session's authority: they create one

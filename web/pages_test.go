@@ -106,6 +106,7 @@ func TestHealth(t *testing.T) {
 		t.Errorf("readyz with the database closed: %d", w.Code)
 	}
 	wantStatus(t, f.anon().do("GET", "/healthz", nil), 200)
+	wantStatus(t, (&client{f: f, cookie: "whatever", addr: "192.0.2.1:1"}).do("GET", "/healthz", nil), 200)
 	// With the database gone, an API call is a 500 with a generic Chinese message
 	// and the real error in the log only.
 	w = f.as0("citygz").do("GET", "/api/v1/program", nil)
