@@ -41,7 +41,8 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 	for {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(e.stdout, renderUsage)
+				// like the other commands: usage on standard error, exit 0
+				fmt.Fprint(e.stderr, renderUsage)
 				return nil
 			}
 			return usageErr(e, "%v", err)

@@ -49,7 +49,7 @@ func TestRenderCommand(t *testing.T) {
 		{"no document", []string{"-o", filepath.Join(dir, "n.pdf")}, 2, "", "", "需要且只需要一个申请文档"},
 		{"missing file", []string{"-o", filepath.Join(dir, "m.pdf"), filepath.Join(dir, "none.json")}, 2, "", "", "无法读取申请文档"},
 		{"unknown flag", []string{"--colour", "-o", filepath.Join(dir, "u.pdf"), renderExample}, 2, "", "", "用法"},
-		{"help", []string{"-h"}, 0, "", "用法：biopilot render", ""},
+		{"help", []string{"-h"}, 0, "", "", "用法：biopilot render"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
