@@ -54,7 +54,7 @@ type userSeed struct {
 var orgs = []orgSeed{
 	{"广东示例酶工程有限公司", "91440606MA5ABCDE1", biopilot.KindPrivate, "440600",
 		[]userSeed{{"fs-enzyme", "陈立新", true}, {"fs-enzyme-2", "李晓燕", false}}},
-	{"广州示例生物医药有限公司", "91440101MA59GZBP0", biopilot.KindPrivate, "440100",
+	{"广州示例生物医药有限公司", "91440101MA59G8BP0", biopilot.KindPrivate, "440100",
 		[]userSeed{{"gz-pharma", "王海峰", true}}},
 	{"华南示例理工大学", "12440000MB2D00001", biopilot.KindUniversity, "440100",
 		[]userSeed{{"gz-univ", "刘晓华", true}}},
