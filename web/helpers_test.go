@@ -72,7 +72,7 @@ func newFixtureWith(t *testing.T, cfg Config) *fixture {
 	prog, eng := testProgram(t)
 	logs := new(bytes.Buffer)
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := NewServer(cfg, db, prog, eng, clock, logger)
+	srv := NewServer(cfg, Deps{DB: db, Program: prog, Rules: eng, Clock: clock, Logger: logger})
 	f := &fixture{t: t, db: db, srv: srv, h: srv.Handler(), clock: clock, logs: logs, prog: prog,
 		users: map[string]*biopilot.User{}}
 	ctx := context.Background()

@@ -15,8 +15,10 @@ import (
 
 	"biopilot"
 	"biopilot/auth"
+	"biopilot/files"
 	"biopilot/program"
 	"biopilot/rules"
+	"biopilot/seal"
 	"biopilot/store"
 )
 
@@ -77,6 +79,9 @@ type Server struct {
 	clock  biopilot.Clock
 	logger *slog.Logger
 
+	files     *files.Store
+	masterKey seal.MasterKey
+
 	mux    *http.ServeMux
 	routes []Route
 	pages  map[string]*template.Template
@@ -95,10 +100,25 @@ type Route struct {
 	Public  bool
 }
 
-// NewServer returns a server. Zero values in cfg are taken from DefaultConfig; a nil
-// clock is the system clock, a nil logger discards, a nil engine is compiled from
-// prog.
-func NewServer(cfg Config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, logger *slog.Logger) *Server {
+// Deps are what the server works with, built once in cmd/ and passed in.
+type Deps struct {
+	DB      *store.DB
+	Program *program.Program
+	// Rules is the program's compiled rules; nil compiles them from Program.
+	Rules *rules.Engine
+	// Clock tells the time (deadlines depend on it); nil is the system clock.
+	Clock biopilot.Clock
+	// Logger logs; nil discards.
+	Logger *slog.Logger
+	// Files stores evidence content-addressed.
+	Files *files.Store
+	// MasterKey encrypts the organisations' and authorities' signing keys at rest.
+	MasterKey seal.MasterKey
+}
+
+// NewServer returns a server. Zero values in cfg are taken from DefaultConfig.
+func NewServer(cfg Config, d Deps) *Server {
+	db, prog, eng, clock, logger := d.DB, d.Program, d.Rules, d.Clock, d.Logger
 	def := DefaultConfig()
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = def.IdleTimeout
@@ -131,7 +151,7 @@ func NewServer(cfg Config, db *store.DB, prog *program.Program, eng *rules.Engin
 		}
 	}
 	s := &Server{cfg: cfg, db: db, prog: prog, eng: eng, clock: clock, logger: logger,
-		mux: http.NewServeMux()}
+		files: d.Files, masterKey: d.MasterKey, mux: http.NewServeMux()}
 	s.pages = mustParsePages()
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {

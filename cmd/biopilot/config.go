@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"biopilot/files"
 	"biopilot/program"
+	"biopilot/seal"
 	"biopilot/store"
 )
 
@@ -25,6 +30,11 @@ type config struct {
 	LogLevel      string
 	SecureCookies bool
 	IdleTimeout   time.Duration
+	// Files is the evidence store's URL: file:///dir (default: data-dir/files) or s3://….
+	Files string
+	// MasterKey encrypts signing keys at rest (hex or base64, 16 or 32 bytes). When
+	// empty, a random key is kept in data-dir/master.key (mode 0600).
+	MasterKey string
 }
 
 // flagSet returns a flag set whose usage is printed in Chinese to stderr.
@@ -56,6 +66,41 @@ func addCommonFlags(fs *flag.FlagSet, e *env, c *config) {
 	fs.StringVar(&c.DataDir, "data-dir", envOr(e, "BIOPILOT_DATA_DIR", "biopilot-data"), "数据目录：附件与默认数据库（环境变量 BIOPILOT_DATA_DIR）")
 	fs.StringVar(&c.Program, "program", e.getenv("BIOPILOT_PROGRAM"), "项目定义目录（默认内置 2025 年广东省项目；环境变量 BIOPILOT_PROGRAM）")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(e, "BIOPILOT_LOG_LEVEL", "info"), "日志级别：debug、info、warn、error（环境变量 BIOPILOT_LOG_LEVEL）")
+	fs.StringVar(&c.Files, "files", e.getenv("BIOPILOT_FILES"), "佐证材料存储：file:///目录（默认 数据目录/files）或 s3://桶?region=…&endpoint=…（环境变量 BIOPILOT_FILES）")
+	c.MasterKey = e.getenv("BIOPILOT_MASTER_KEY")
+}
+
+// filesURL returns the evidence store to open.
+func (c *config) filesURL() string {
+	if c.Files != "" {
+		return c.Files
+	}
+	return files.DefaultURL(c.DataDir)
+}
+
+// masterKey returns the key that encrypts signing keys at rest: BIOPILOT_MASTER_KEY,
+// or a random key kept in data-dir/master.key, created on first start. Production
+// deployments should set the variable from a secret store, so that a copy of the
+// data directory alone does not hold the keys to the seals.
+func (c *config) masterKey() (seal.MasterKey, error) {
+	if c.MasterKey != "" {
+		return seal.ParseMasterKey(c.MasterKey)
+	}
+	path := filepath.Join(c.DataDir, "master.key")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return seal.MasterKey{}, err
+		}
+		data = []byte(hex.EncodeToString(raw) + "\n")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return seal.MasterKey{}, fmt.Errorf("无法写入签章主密钥文件 %s：%w", path, err)
+		}
+	} else if err != nil {
+		return seal.MasterKey{}, fmt.Errorf("无法读取签章主密钥文件 %s：%w", path, err)
+	}
+	return seal.ParseMasterKey(string(data))
 }
 
 func envOr(e *env, name, def string) string {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"biopilot"
+	"biopilot/files"
 	"biopilot/program"
 	"biopilot/rules"
 	"biopilot/store"
@@ -47,9 +49,22 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	if err != nil {
 		return fmt.Errorf("项目规则编译失败：%w", err)
 	}
+	mk, err := c.masterKey()
+	if err != nil {
+		return err
+	}
+	fstore, err := files.Open(ctx, c.filesURL())
+	if err != nil {
+		return fmt.Errorf("无法打开佐证材料存储：%w", err)
+	}
+	defer fstore.Close()
 	wcfg := web.DefaultConfig()
 	wcfg.SecureCookies = c.SecureCookies
-	srv := web.NewServer(wcfg, db, prog, eng, clock, logger)
+	srv := web.NewServer(wcfg, web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock,
+		Logger: logger, Files: fstore, MasterKey: mk})
+	hctx, stopHousekeeping := context.WithCancel(ctx)
+	defer stopHousekeeping()
+	go housekeeping(hctx, db, clock, logger)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -82,4 +97,25 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	}
 	fmt.Fprintln(e.stdout, "biopilot 已停止。")
 	return nil
+}
+
+// housekeeping deletes expired sessions and old login failures every ten minutes.
+// Any number of instances may run it at once: the deletes are idempotent.
+func housekeeping(ctx context.Context, db *store.DB, clock biopilot.Clock, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := clock.Now()
+		if _, err := db.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
+			logger.Warn("housekeeping: sessions", "err", err)
+		}
+		if _, err := db.PruneLoginFailures(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			logger.Warn("housekeeping: login failures", "err", err)
+		}
+	}
 }
