@@ -34,6 +34,9 @@
 package authz
 
 import (
+	"time"
+
+	"biopilot/workflow"
 	"slices"
 
 	"biopilot"
@@ -49,18 +52,11 @@ const (
 	Export      Action = "export"      // download the document as JSON
 	Eligibility Action = "eligibility" // see the rules' report
 	History     Action = "history"     // see the transitions
-	// Workflow actions (decided here, carried out by later work).
-	Submit    Action = "submit"    // applicant: draft or returned → submitted
-	Withdraw  Action = "withdraw"  // applicant: submitted → draft, before the city acts
-	Return    Action = "return"    // city: submitted → returned; province: at_province → city_recommended
-	Recommend Action = "recommend" // city or province recommends, or co-signs
-	Reject    Action = "reject"    // city or province does not recommend
-	Send      Action = "send"      // city_miit sends its recommendation to the province
 )
 
-// Actions lists every action.
-var Actions = []Action{View, Edit, Export, Eligibility, History, Submit, Withdraw,
-	Return, Recommend, Reject, Send}
+// Actions lists every action. The workflow's actions (submit, return, recommend …)
+// are decided by CheckTransition.
+var Actions = []Action{View, Edit, Export, Eligibility, History}
 
 // Stages of the workflow as seen by each level.
 var (
@@ -192,35 +188,6 @@ func Check(u *biopilot.User, a Action, app *biopilot.Application) error {
 			return forbidden("申请处于「" + st.Label() + "」状态，不能修改；只有草稿或退回修改的申请可以修改")
 		}
 		return nil
-	case Submit:
-		if role != biopilot.RoleApplicant {
-			return forbidden("只有申报单位可以提交申请")
-		}
-		if !st.Editable() {
-			return forbidden("申请处于「" + st.Label() + "」状态，不能提交")
-		}
-		return nil
-	case Withdraw:
-		if role != biopilot.RoleApplicant {
-			return forbidden("只有申报单位可以撤回申请")
-		}
-		if st != biopilot.StateSubmitted {
-			return forbidden("只有已提交且地市尚未处理的申请可以撤回")
-		}
-		return nil
-	case Return, Recommend, Reject:
-		switch {
-		case role.IsCity() && (st == biopilot.StateSubmitted || st == biopilot.StateCityProposed):
-			return nil
-		case role.IsProvince() && (st == biopilot.StateAtProvince || st == biopilot.StateProvProposed):
-			return nil
-		}
-		return forbidden("您的角色不能在「" + st.Label() + "」状态下审核该申请")
-	case Send:
-		if role == biopilot.RoleCityMIIT && st == biopilot.StateCityRecommended {
-			return nil
-		}
-		return forbidden("只有地市工业和信息化局可以将已推荐的申请报送省级")
 	}
 	return forbidden("不允许的操作")
 }
@@ -311,4 +278,18 @@ func CheckAccountAdmin(u, target *biopilot.User) error {
 		return forbidden("不能对本人账号执行此操作")
 	}
 	return nil
+}
+
+// CheckTransition decides whether u may take the workflow action act on app at now:
+// app must lie within u's view (else ENOTFOUND), and the state machine of package
+// workflow must allow u's role to take act from app's state before the deadlines
+// (else EFORBIDDEN, ECONFLICT or EDEADLINE). It returns the state app moves to.
+func CheckTransition(u *biopilot.User, act workflow.Action, app *biopilot.Application, now time.Time, d workflow.Deadlines) (biopilot.State, error) {
+	if u == nil || u.Disabled {
+		return "", unauthorized()
+	}
+	if !CanSee(u, app) {
+		return "", notFound()
+	}
+	return workflow.Next(app.State, act, u.Role, now, d)
 }

@@ -1,6 +1,9 @@
 package authz
 
 import (
+	"time"
+
+	"biopilot/workflow"
 	"testing"
 
 	"biopilot"
@@ -108,38 +111,46 @@ func TestCheckAnonymousAndDisabled(t *testing.T) {
 	}
 }
 
-func TestWorkflowActions(t *testing.T) {
+func TestCheckTransition(t *testing.T) {
+	d := workflow.Deadlines{Applicant: time.Date(2025, 7, 5, 0, 0, 0, 0, biopilot.Beijing),
+		City: time.Date(2025, 7, 11, 0, 0, 0, 0, biopilot.Beijing)}
+	now := time.Date(2025, 7, 1, 0, 0, 0, 0, biopilot.Beijing)
 	for _, tc := range []struct {
 		u     *biopilot.User
-		act   Action
+		act   workflow.Action
 		state biopilot.State
 		want  string
 	}{
-		{applicantA, Submit, "draft", ""},
-		{applicantA, Submit, "returned", ""},
-		{applicantA, Submit, "submitted", biopilot.EFORBIDDEN},
-		{applicantA, Withdraw, "submitted", ""},
-		{applicantA, Withdraw, "city_recommended", biopilot.EFORBIDDEN},
-		{applicantB, Submit, "draft", biopilot.ENOTFOUND},
-		{cityGZ, Submit, "submitted", biopilot.EFORBIDDEN},
-		{cityGZ, Return, "submitted", ""},
-		{cityGZ, Recommend, "submitted", ""},
-		{cityGZDRC, Recommend, "city_proposed", ""},
-		{cityGZ, Reject, "city_recommended", biopilot.EFORBIDDEN},
-		{cityGZ, Return, "draft", biopilot.ENOTFOUND},
-		{cityFS, Return, "submitted", biopilot.ENOTFOUND},
-		{cityGZ, Send, "city_recommended", ""},
-		{cityGZDRC, Send, "city_recommended", biopilot.EFORBIDDEN},
-		{province, Recommend, "at_province", ""},
-		{provDRC, Recommend, "prov_proposed", ""},
-		{province, Return, "city_recommended", biopilot.EFORBIDDEN},
-		{province, Recommend, "submitted", biopilot.ENOTFOUND},
-		{ministry, Recommend, "expert_review", biopilot.EFORBIDDEN},
-		{admin, View, "listed", biopilot.ENOTFOUND},
+		{applicantA, workflow.Submit, "draft", ""},
+		{applicantA, workflow.Submit, "returned", ""},
+		{applicantA, workflow.Submit, "submitted", biopilot.ECONFLICT},
+		{applicantA, workflow.Withdraw, "submitted", ""},
+		{applicantA, workflow.Withdraw, "city_recommended", biopilot.ECONFLICT},
+		{applicantB, workflow.Submit, "draft", biopilot.ENOTFOUND},
+		{cityGZ, workflow.Submit, "submitted", biopilot.EFORBIDDEN},
+		{cityGZ, workflow.CityReturn, "submitted", ""},
+		{cityGZ, workflow.CityPropose, "submitted", ""},
+		{cityGZDRC, workflow.CityCosign, "city_proposed", ""},
+		{cityGZ, workflow.CityCosign, "city_proposed", biopilot.EFORBIDDEN},
+		{cityGZ, workflow.CityReject, "city_recommended", biopilot.ECONFLICT},
+		{cityGZ, workflow.CityReturn, "draft", biopilot.ENOTFOUND},
+		{cityFS, workflow.CityReturn, "submitted", biopilot.ENOTFOUND},
+		{cityGZ, workflow.CitySend, "city_recommended", ""},
+		{cityGZDRC, workflow.CitySend, "city_recommended", biopilot.EFORBIDDEN},
+		{province, workflow.ProvPropose, "at_province", ""},
+		{provDRC, workflow.ProvCosign, "prov_proposed", ""},
+		{province, workflow.ProvReturn, "city_recommended", biopilot.ECONFLICT},
+		{province, workflow.ProvPropose, "submitted", biopilot.ENOTFOUND},
+		{ministry, workflow.ProvPropose, "expert_review", biopilot.EFORBIDDEN},
+		{nil, workflow.Submit, "draft", biopilot.EUNAUTHORIZED},
 	} {
-		if got := errCode(Check(tc.u, tc.act, app(tc.state))); got != tc.want {
-			t.Errorf("%s %s on %s: %q, want %q", tc.u.Role, tc.act, tc.state, got, tc.want)
+		_, err := CheckTransition(tc.u, tc.act, app(tc.state), now, d)
+		if got := errCode(err); got != tc.want {
+			t.Errorf("%v %s on %s: %q, want %q", tc.u, tc.act, tc.state, got, tc.want)
 		}
+	}
+	if _, err := CheckTransition(applicantA, workflow.Submit, app("draft"), d.Applicant, d); errCode(err) != biopilot.EDEADLINE {
+		t.Errorf("submit after deadline: %v", err)
 	}
 }
 
