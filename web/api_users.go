@@ -95,6 +95,7 @@ func (s *Server) apiInviteMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.logger.InfoContext(r.Context(), "member invited", "user_id", me.ID, "new_user_id", out.User.ID)
+	s.audit(r, "user:"+strconv.FormatInt(out.User.ID, 10), "member_invite", auditOK, nil)
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
@@ -129,6 +130,7 @@ func (s *Server) apiDisableMember(w http.ResponseWriter, r *http.Request) error 
 	}
 	t.Disabled = true
 	s.logger.InfoContext(r.Context(), "member disabled", "user_id", me.ID, "target_id", t.ID)
+	s.audit(r, auditUserObject(t), "member_disable", auditOK, nil)
 	writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(t, s.orgName(r, t))})
 	return nil
 }
@@ -155,6 +157,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.logger.InfoContext(r.Context(), "account created", "user_id", me.ID, "new_user_id", out.User.ID, "role", role)
+	s.audit(r, "user:"+strconv.FormatInt(out.User.ID, 10), "user_create", auditOK, map[string]any{"role": role, "jurisdiction": jur})
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
@@ -231,6 +234,7 @@ func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bo
 	t.Disabled = disabled
 	s.logger.InfoContext(ctx, "account disabled changed", "user_id", currentUser(r).ID,
 		"target_id", t.ID, "disabled", disabled)
+	s.audit(r, auditUserObject(t), map[bool]string{true: "user_disable", false: "user_enable"}[disabled], auditOK, nil)
 	writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(t, s.orgName(r, t))})
 	return nil
 }
@@ -260,6 +264,7 @@ func (s *Server) apiAdminResetPassword(w http.ResponseWriter, r *http.Request) e
 	}
 	t.MustChangePassword = true
 	s.logger.InfoContext(ctx, "password reset", "user_id", currentUser(r).ID, "target_id", t.ID)
+	s.audit(r, auditUserObject(t), "user_reset_password", auditOK, nil)
 	writeJSON(w, http.StatusOK, createdAccount{User: s.userJSON(t, s.orgName(r, t)), InitialPassword: pw})
 	return nil
 }

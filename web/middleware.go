@@ -265,6 +265,7 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 // fail writes an error the way the request's side expects: JSON for the API, a page
 // otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.auditRefusal(r, err)
 	if isAPI(r) {
 		s.apiError(w, r, err)
 		return

@@ -25,11 +25,12 @@ func errBadCredentials() error {
 	return biopilot.Errorf(biopilot.EUNAUTHORIZED, "用户名或密码错误")
 }
 
-// login checks credentials and opens a session. Throttling is checked first, before
+// loginCheck checks credentials and opens a session (login, in review_audit.go,
+// calls it and audits the outcome). Throttling is checked first, before
 // the password is looked at, so that a locked account cannot be brute-forced: over
 // LoginMaxFailuresPerAccount failures of the account, or LoginMaxFailuresPerAddress
 // failures from the address, within LoginWindow, the answer is ETOOMANY.
-func (s *Server) login(ctx context.Context, username, password, addr, userAgent string) (*loginResult, error) {
+func (s *Server) loginCheck(ctx context.Context, username, password, addr, userAgent string) (*loginResult, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if username == "" {
 		return nil, invalid("username", "请填写用户名")
@@ -172,6 +173,7 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 // logout deletes the request's session, if any, and clears the cookie.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if sess := info(r).session; sess != nil {
+		s.audit(r, auditUserObject(currentUser(r)), "logout", auditOK, nil)
 		if err := s.db.DeleteSession(r.Context(), sess.ID); err != nil && biopilot.ErrorCode(err) != biopilot.ENOTFOUND {
 			return err
 		}
