@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"text/tabwriter"
+	"strings"
+
+	"golang.org/x/text/width"
 
 	"biopilot"
 	"biopilot/auth"
@@ -58,12 +61,46 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
 	fmt.Fprintf(e.stdout, "申报截止：%s 24:00（北京时间）；地市报送截止：%s 24:00\n\n", prog.Deadlines.Applicant, prog.Deadlines.City)
 	fmt.Fprintf(e.stdout, "演示账号（密码均为 %s）：\n", demo.Password)
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  用户名\t角色\t姓名\t单位或辖区")
+	rows := [][]string{{"用户名", "角色", "姓名", "单位或辖区"}}
 	for _, a := range accounts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Username, a.Role.Label(), a.Name, a.Where)
+		rows = append(rows, []string{a.Username, a.Role.Label(), a.Name, a.Where})
 	}
-	tw.Flush()
+	printTable(e.stdout, rows)
 	fmt.Fprintln(e.stdout)
 	return serve(ctx, e, &c, db, prog, clock)
+}
+
+// printTable prints rows in aligned columns, counting a Chinese character as two
+// columns as a terminal shows it.
+func printTable(w io.Writer, rows [][]string) {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
