@@ -213,3 +213,44 @@ func TestAccountChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckLetter(t *testing.T) {
+	miit := &biopilot.User{ID: 1, Role: biopilot.RoleCityMIIT, Jurisdiction: "440100"}
+	drc := &biopilot.User{ID: 2, Role: biopilot.RoleCityDRC, Jurisdiction: "440100"}
+	fsMIIT := &biopilot.User{ID: 3, Role: biopilot.RoleCityMIIT, Jurisdiction: "440600"}
+	prov := &biopilot.User{ID: 4, Role: biopilot.RoleProvMIIT, Jurisdiction: "440000"}
+	tests := []struct {
+		u    *biopilot.User
+		a    LetterAction
+		want string
+	}{
+		{nil, LetterView, biopilot.EUNAUTHORIZED},
+		{miit, LetterView, ""}, {drc, LetterView, ""},
+		{miit, LetterEdit, ""}, {miit, LetterPropose, ""}, {miit, LetterSend, ""},
+		{miit, LetterCosign, biopilot.EFORBIDDEN}, {miit, LetterDecline, biopilot.EFORBIDDEN},
+		{drc, LetterCosign, ""}, {drc, LetterDecline, ""},
+		{drc, LetterEdit, biopilot.EFORBIDDEN}, {drc, LetterSend, biopilot.EFORBIDDEN}, {drc, LetterPropose, biopilot.EFORBIDDEN},
+		{fsMIIT, LetterView, biopilot.ENOTFOUND}, {fsMIIT, LetterSend, biopilot.ENOTFOUND},
+		{prov, LetterView, biopilot.EFORBIDDEN},
+	}
+	for _, tc := range tests {
+		if got := biopilot.ErrorCode(CheckLetter(tc.u, tc.a, "440100")); got != tc.want {
+			t.Errorf("%v %s: %q, want %q", tc.u, tc.a, got, tc.want)
+		}
+	}
+}
+
+func TestCheckOperators(t *testing.T) {
+	for _, r := range biopilot.Roles {
+		u := &biopilot.User{ID: 1, Role: r}
+		if got, want := CheckAuditRead(u) == nil, r == biopilot.RoleAuditor; got != want {
+			t.Errorf("CheckAuditRead(%s) = %v", r, got)
+		}
+		if got, want := CheckDeadlines(u) == nil, r == biopilot.RoleAdmin; got != want {
+			t.Errorf("CheckDeadlines(%s) = %v", r, got)
+		}
+	}
+	if biopilot.ErrorCode(CheckAuditRead(nil)) != biopilot.EUNAUTHORIZED {
+		t.Error("anonymous audit read")
+	}
+}
