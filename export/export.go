@@ -40,11 +40,15 @@ import (
 // (*files.Store).Open does.
 type Opener func(ctx context.Context, sha256 string) (io.ReadCloser, error)
 
-// Evidence is one evidence file (佐证材料) of an application.
+// Evidence is one evidence file (佐证材料) of an application, as the snapshot hash
+// covers it: the attachment's id, its category, the SHA-256 of its content, its size
+// and its file name (for display).
 type Evidence struct {
-	SHA256   string
-	Filename string
+	ID       int64
 	Category string
+	SHA256   string
+	Size     int64
+	Filename string
 }
 
 // Application is one application to package.
@@ -243,12 +247,9 @@ func checkSegment(s string) error {
 func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Program, r *render.Renderer, open Opener, a *Application) error {
 	dir := "applications/" + a.Number + "/"
 	// the snapshot, canonical: its SM3 must be the hash the seals signed
-	canon, err := seal.Canonical(json.RawMessage(a.App.Snapshot))
+	canon, err := snapshotFile(a)
 	if err != nil {
-		return fmt.Errorf("export: application %d: snapshot: %w", a.App.ID, err)
-	}
-	if h := seal.Hash(canon); h != a.App.SnapshotHash {
-		return fmt.Errorf("export: application %d: the snapshot's SM3 %s is not its recorded hash %s", a.App.ID, h, a.App.SnapshotHash)
+		return fmt.Errorf("export: application %d: %w", a.App.ID, err)
 	}
 	doc, err := snapshotDocument(p, a.App.Snapshot)
 	if err != nil {
@@ -312,6 +313,36 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 		Snapshot: snapPath, Files: paths,
 	})
 	return nil
+}
+
+// snapshotFile returns the canonical bytes whose SM3 is the application's snapshot
+// hash: the snapshot itself when it hashes so, else the object the web layer seals
+// at submission,
+//
+//	{"document": <snapshot>, "evidence": [{"id", "category", "sha256", "size", "filename"}, …]}
+//
+// with the evidence in the order given.
+func snapshotFile(a *Application) ([]byte, error) {
+	canon, err := seal.Canonical(json.RawMessage(a.App.Snapshot))
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if seal.Hash(canon) == a.App.SnapshotHash {
+		return canon, nil
+	}
+	ev := make([]any, 0, len(a.Evidence))
+	for _, e := range a.Evidence {
+		ev = append(ev, map[string]any{"id": e.ID, "category": e.Category, "sha256": e.SHA256,
+			"size": e.Size, "filename": e.Filename})
+	}
+	wrapped, err := seal.Canonical(map[string]any{"document": json.RawMessage(a.App.Snapshot), "evidence": ev})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if h := seal.Hash(wrapped); h != a.App.SnapshotHash {
+		return nil, fmt.Errorf("the snapshot with its %d evidence files hashes to %s, not to its recorded hash %s", len(a.Evidence), h, a.App.SnapshotHash)
+	}
+	return wrapped, nil
 }
 
 // snapshotDocument decodes the document of a snapshot: the snapshot itself, or its

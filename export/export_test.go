@@ -163,7 +163,7 @@ func TestApplicationPackageRefuses(t *testing.T) {
 		want string
 	}{
 		{"draft", func(in *AppInput) { in.Application.App.Snapshot = nil }, "尚未提交"},
-		{"hash mismatch", func(in *AppInput) { in.Application.App.SnapshotHash = strings.Repeat("0", 64) }, "not its recorded hash"},
+		{"hash mismatch", func(in *AppInput) { in.Application.App.SnapshotHash = strings.Repeat("0", 64) }, "not to its recorded hash"},
 		{"missing evidence", func(in *AppInput) {
 			in.Application.Evidence = append(in.Application.Evidence, Evidence{SHA256: strings.Repeat("a", 64), Filename: "x.pdf", Category: "other"})
 		}, "open evidence"},
@@ -287,3 +287,39 @@ func TestPackageMemoryFlat(t *testing.T) {
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// TestSnapshotWithEvidence packages an application whose snapshot hash covers the
+// document and its evidence list, as the web layer seals a submission.
+func TestSnapshotWithEvidence(t *testing.T) {
+	f := newFixture(t, 12, "440600")
+	in := f.input(t)
+	in.Application.Evidence = in.Application.Evidence[:2]
+	in.Application.Evidence[0].ID, in.Application.Evidence[0].Size = 31, 25
+	in.Application.Evidence[1].ID, in.Application.Evidence[1].Size = 32, 60000
+	var ev []any
+	for _, e := range in.Application.Evidence {
+		ev = append(ev, map[string]any{"id": e.ID, "category": e.Category, "sha256": e.SHA256, "size": e.Size, "filename": e.Filename})
+	}
+	want, err := seal.Canonical(map[string]any{"document": json.RawMessage(f.app.App.Snapshot), "evidence": ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := *f.app.App
+	app.SnapshotHash = seal.Hash(want)
+	in.Application.App = &app
+	pkg := buildApp(t, in)
+	if _, err := verify(pkg); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	rc, _ := zr.File[0].Open()
+	got, _ := io.ReadAll(rc)
+	if zr.File[0].Name != "applications/GD2025-440600-0012/snapshot.json" || !bytes.Equal(got, want) {
+		t.Errorf("%s is not the sealed snapshot object:\n%.300s", zr.File[0].Name, got)
+	}
+	// a changed evidence list no longer matches the hash
+	in.Application.Evidence[1].Size++
+	if err := ApplicationPackage(context.Background(), io.Discard, in); err == nil {
+		t.Error("an evidence list that does not match the snapshot hash was packaged")
+	}
+}
