@@ -17,6 +17,7 @@ import (
 	"biopilot/auth"
 	"biopilot/files"
 	"biopilot/program"
+	"biopilot/render"
 	"biopilot/rules"
 	"biopilot/seal"
 	"biopilot/store"
@@ -55,6 +56,9 @@ type Config struct {
 	// PasswordParams are the argon2id costs for new password hashes. Tests use
 	// cheaper ones; verification reads the parameters stored in each hash.
 	PasswordParams auth.Params
+	// MaxUploadBytes limits each uploaded evidence file (files.DefaultLimit, 50 MB,
+	// when zero).
+	MaxUploadBytes int64
 }
 
 // DefaultConfig returns the production configuration.
@@ -81,6 +85,7 @@ type Server struct {
 
 	files     *files.Store
 	masterKey seal.MasterKey
+	renderer  *render.Renderer
 
 	mux    *http.ServeMux
 	routes []Route
@@ -89,6 +94,9 @@ type Server struct {
 
 	dummyOnce sync.Once
 	dummyHash string
+
+	// metrics are the request counts for /metrics (OPS: ops_metrics.go).
+	metrics opsMetrics
 }
 
 // Route is one registered route: its pattern ("GET /api/v1/me") and whether it can
@@ -114,6 +122,8 @@ type Deps struct {
 	Files *files.Store
 	// MasterKey encrypts the organisations' and authorities' signing keys at rest.
 	MasterKey seal.MasterKey
+	// Renderer renders the print preview; nil makes one when first needed.
+	Renderer *render.Renderer
 }
 
 // NewServer returns a server. Zero values in cfg are taken from DefaultConfig.
@@ -151,7 +161,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		}
 	}
 	s := &Server{cfg: cfg, db: db, prog: prog, eng: eng, clock: clock, logger: logger,
-		files: d.Files, masterKey: d.MasterKey, mux: http.NewServeMux()}
+		files: d.Files, masterKey: d.MasterKey, renderer: d.Renderer, mux: http.NewServeMux()}
 	s.pages = mustParsePages()
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -168,9 +178,10 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.csrf(h)
 	h = s.loadSession(h)
-	h = limitBody(MaxBodyBytes)(h)
+	h = s.limitBodies(h) // MaxBodyBytes; uploads: MaxUploadBytes per file (applicant_evidence.go)
 	h = s.securityHeaders(h)
 	h = s.recoverPanic(h)
+	h = s.instrument(h) // OPS: request metrics (ops_metrics.go)
 	h = s.logRequests(h)
 	return h
 }
