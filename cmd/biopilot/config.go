@@ -35,6 +35,11 @@ type config struct {
 	// MasterKey encrypts signing keys at rest (hex or base64, 16 or 32 bytes). When
 	// empty, a random key is kept in data-dir/master.key (mode 0600).
 	MasterKey string
+	// MetricsAddr, when set, serves /metrics (Prometheus) on this separate address,
+	// never on the public one.
+	MetricsAddr string
+	// TLSCert and TLSKey, when both set, make serve speak HTTPS itself (PEM files).
+	TLSCert, TLSKey string
 }
 
 // flagSet returns a flag set whose usage is printed in Chinese to stderr.

@@ -22,9 +22,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "serve", "serve [参数]")
 	fs.StringVar(&c.Addr, "addr", envOr(e, "BIOPILOT_ADDR", "127.0.0.1:8080"), "监听地址（环境变量 BIOPILOT_ADDR）")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool(e, "BIOPILOT_SECURE_COOKIES"), "在 HTTPS 反向代理之后运行时设置 Cookie 的 Secure 属性（环境变量 BIOPILOT_SECURE_COOKIES）")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", e.getenv("BIOPILOT_METRICS_ADDR"), "在此单独地址上提供 Prometheus 指标 /metrics，例如 127.0.0.1:9090（默认不提供；环境变量 BIOPILOT_METRICS_ADDR）")
+	fs.StringVar(&c.TLSCert, "tls-cert", e.getenv("BIOPILOT_TLS_CERT"), "HTTPS 证书文件（PEM，与 --tls-key 同时使用；环境变量 BIOPILOT_TLS_CERT）")
+	fs.StringVar(&c.TLSKey, "tls-key", e.getenv("BIOPILOT_TLS_KEY"), "HTTPS 私钥文件（PEM；环境变量 BIOPILOT_TLS_KEY）")
 	addCommonFlags(fs, e, &c)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		fmt.Fprintln(e.stderr, "biopilot serve：--tls-cert 与 --tls-key 须同时提供")
+		return exitError{2}
 	}
 	prog, err := loadProgram(c.Program)
 	if err != nil {
@@ -76,11 +83,30 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
 	}
-	fmt.Fprintf(e.stdout, "biopilot 已启动：http://%s/\n", ln.Addr())
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stdout, "biopilot 已启动：%s://%s/\n", scheme, ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "program", prog.ID, "db", db.Dialect())
+	if c.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(c.MetricsAddr, srv, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopMetrics()
+		fmt.Fprintf(e.stdout, "Prometheus 指标：http://%s/metrics\n", c.MetricsAddr)
+	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if c.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -118,4 +144,23 @@ func housekeeping(ctx context.Context, db *store.DB, clock biopilot.Clock, logge
 			logger.Warn("housekeeping: login failures", "err", err)
 		}
 	}
+}
+
+// serveMetrics serves the metrics alone on their own listener (OPS: never on the
+// public port) and returns the function that stops it.
+func serveMetrics(addr string, srv *web.Server, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("无法监听指标地址 %s：%w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.MetricsHandler())
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := ms.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("metrics listener", "err", err)
+		}
+	}()
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { ms.Close() }, nil
 }
