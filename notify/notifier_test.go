@@ -175,18 +175,17 @@ func TestTransitionRecipients(t *testing.T) {
 		{"withdrawn", biopilot.StateSubmitted, biopilot.StateDraft, "chen", "", "[]", "[]", ""},
 	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, "gd-2025-biomfg-pilot")
+		ctx := context.Background()
+		must(t, db.SetMute(ctx, w.users["li"].ID, string(notify.KindReturned), true))
+		must(t, db.SetMute(ctx, w.users["li"].ID, string(notify.KindRecommended), true))
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				db := db
-				if db.Dialect() == store.DialectSQLite {
-					db = storetest.SQLite(t)
-				} else {
-					db = storetest.Postgres(t)
+				// Each case starts with empty inboxes.
+				if _, err := db.SQL().Exec(`DELETE FROM notifications`); err != nil {
+					t.Fatal(err)
 				}
-				w := newWorld(t, db, "gd-2025-biomfg-pilot")
-				ctx := context.Background()
-				must(t, db.SetMute(ctx, w.users["li"].ID, string(notify.KindReturned), true))
-				must(t, db.SetMute(ctx, w.users["li"].ID, string(notify.KindRecommended), true))
+				w.mailer.reset()
 				actor := w.users[tt.actor]
 				tr := &biopilot.Transition{ApplicationID: w.appGZ.ID, From: tt.from, To: tt.to, ActorID: actor.ID,
 					ActorRole: actor.Role, ActorName: actor.DisplayName, Reason: "营业执照复印件不清晰", At: t0}
