@@ -65,7 +65,8 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	if ri.session != nil {
 		p.CSRF = ri.session.CSRFToken
 	}
-	label, deadline := "申报", s.prog.ApplicantDeadline()
+	dl := s.deadlines(r.Context()) // extensions included
+	label, deadline := "申报", dl.Applicant
 	if u := ri.user; u != nil {
 		p.User = u
 		if u.OrgID != 0 {
@@ -74,7 +75,7 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 			p.Where = s.jurisdictionName(u.Jurisdiction)
 		}
 		if u.Role.IsCity() {
-			label, deadline = "地市推荐", s.prog.CityDeadline()
+			label, deadline = "地市推荐", dl.City
 		}
 	}
 	now := s.now()

@@ -57,6 +57,38 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/admin/users/{id}/enable", 0, s.apiAdminEnable)
 	s.handle("POST /api/v1/admin/users/{id}/reset-password", 0, s.apiAdminResetPassword)
 
+	// REVIEW: the review workflow of cities and the province (workbench, reviewer's
+	// view, actions, the city's recommendation letter), the auditor's trail,
+	// notifications and the administrator's deadline extension.
+	s.handle("GET /api/v1/applications/{id}/review", 0, s.apiReview)
+	s.handle("GET /api/v1/applications/{id}/actions", 0, s.apiActions)
+	s.handle("POST /api/v1/applications/{id}/actions/{action}", 0, s.apiAction)
+	s.handle("GET /api/v1/recommendation", 0, s.apiLetter)
+	s.handle("PUT /api/v1/recommendation", 0, s.apiSaveLetter)
+	s.handle("POST /api/v1/recommendation/{action}", 0, s.apiLetterAction)
+	s.handle("GET /api/v1/audit", 0, s.apiAudit)
+	s.handle("GET /api/v1/audit/export", 0, s.apiAuditExport)
+	s.handle("GET /api/v1/audit/verify", 0, s.apiAuditVerify)
+	s.handle("GET /api/v1/notifications", 0, s.apiNotifications)
+	s.handle("POST /api/v1/notifications/{id}/read", 0, s.apiMarkRead)
+	s.handle("PUT /api/v1/notifications/mutes", 0, s.apiSetMutes)
+	s.handle("GET /api/v1/admin/deadlines", 0, s.apiDeadlines)
+	s.handle("PUT /api/v1/admin/deadlines", 0, s.apiSetDeadlines)
+	s.handle("GET /review", 0, s.pageWorkbench)
+	s.handle("GET /review/applications/{id}", 0, s.pageReview)
+	s.handle("POST /review/applications/{id}/actions/{action}", 0, s.pageReviewAction)
+	s.handle("GET /review/applications/{id}/evidence/{aid}", 0, s.pageEvidence)
+	s.handle("GET /recommendation", 0, s.pageLetter)
+	s.handle("POST /recommendation/{action}", 0, s.pageLetterPost)
+	s.handle("GET /audit", 0, s.pageAudit)
+	s.handle("GET /audit/export.csv", 0, s.apiAuditExport)
+	s.handle("POST /audit/verify", 0, s.pageAuditVerify)
+	s.handle("GET /notifications", 0, s.pageNotifications)
+	s.handle("POST /notifications/{id}/read", 0, s.pageMarkRead)
+	s.handle("POST /notifications/mutes", 0, s.pageSetMutes)
+	s.handle("GET /admin/deadlines", 0, s.pageDeadlines)
+	s.handle("POST /admin/deadlines", 0, s.pageSetDeadlines)
+
 	// Anything else under /api/ (an unknown path, or a known one with another
 	// method) is a JSON 404.
 	s.handle("/api/", public, s.apiNotFound)
