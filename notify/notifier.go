@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"biopilot"
 	"biopilot/store"
@@ -130,7 +131,11 @@ func (n *Notifier) Transition(ctx context.Context, app *biopilot.Application, tr
 	if tr.ActorName != "" {
 		who += tr.ActorName
 	}
-	when := tr.At.In(biopilot.Beijing).Format("2006-01-02 15:04")
+	at := tr.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	when := at.In(biopilot.Beijing).Format("2006-01-02 15:04")
 	m := Message{Link: fmt.Sprintf("/applications/%d", app.ID)}
 	var to []audience
 	switch {
