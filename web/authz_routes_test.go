@@ -45,6 +45,25 @@ const (
 // routeTable names every route of routes.go. TestRouteAuthorization fails when a
 // route is missing here or an entry names no route.
 var routeTable = map[string]routeCase{
+	// DOCUMENTS: the 申请表 PDF, Excel exports, packages, the 推荐函 (docApp: orgA's
+	// application submitted with evidence and its seal, filed to 广州).
+	"GET /applications/{id}/form.pdf": {docAppPath("/applications/%d/form.pdf"), nil,
+		want{see, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/applications/{id}/form.pdf": {docAppPath("/api/v1/applications/%d/form.pdf"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/applications/export.xlsx": {fixed("/api/v1/applications/export.xlsx"), nil,
+		want{unauth, ok, ok, ok, ok, ok, forbid, forbid}},
+	"GET /api/v1/reports/summary.xlsx": {fixed("/api/v1/reports/summary.xlsx"), nil,
+		want{unauth, forbid, forbid, forbid, forbid, ok, forbid, forbid}},
+	"GET /api/v1/reports/equipment-gaps.xlsx": {fixed("/api/v1/reports/equipment-gaps.xlsx"), nil,
+		want{unauth, forbid, forbid, forbid, forbid, ok, forbid, forbid}},
+	"GET /api/v1/applications/{id}/package.zip": {docAppPath("/api/v1/applications/%d/package.zip"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/recommendations/{id}/letter.pdf": {fixed("/api/v1/recommendations/999999/letter.pdf"), nil,
+		want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/recommendations/{id}/package.zip": {fixed("/api/v1/recommendations/999999/package.zip"), nil,
+		want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+
 	"GET /healthz":             {fixed("/healthz"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
 	"GET /readyz":              {fixed("/readyz"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
 	"GET /static/":             {fixed("/static/app.css"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},

@@ -89,6 +89,17 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/deadlines", 0, s.pageDeadlines)
 	s.handle("POST /admin/deadlines", 0, s.pageSetDeadlines)
 
+	// DOCUMENTS: documents over HTTP (issue 6) — the 申请表 PDF, Excel exports and
+	// reports, sealed packages, the city's 推荐函.
+	s.handle("GET /applications/{id}/form.pdf", 0, s.apiFormPDF)
+	s.handle("GET /api/v1/applications/{id}/form.pdf", 0, s.apiFormPDF)
+	s.handle("GET /api/v1/applications/export.xlsx", 0, s.apiExportXLSX)
+	s.handle("GET /api/v1/reports/summary.xlsx", 0, s.apiSummaryXLSX)
+	s.handle("GET /api/v1/reports/equipment-gaps.xlsx", 0, s.apiEquipmentGapsXLSX)
+	s.handle("GET /api/v1/applications/{id}/package.zip", 0, s.apiAppPackage)
+	s.handle("GET /api/v1/recommendations/{id}/letter.pdf", 0, s.apiRecLetterPDF)
+	s.handle("GET /api/v1/recommendations/{id}/package.zip", 0, s.apiRecPackage)
+
 	// Anything else under /api/ (an unknown path, or a known one with another
 	// method) is a JSON 404.
 	s.handle("/api/", public, s.apiNotFound)
