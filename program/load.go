@@ -243,18 +243,3 @@ func checkField(fl *Field, where string) error {
 	}
 	return nil
 }
-
-// check checks a decoded rule set.
-func (rs *RuleSet) check() error {
-	seen := make(map[string]bool)
-	for i, r := range rs.Rules {
-		if r.ID == "" {
-			return fmt.Errorf("rules[%d] 缺少 id", i)
-		}
-		if seen[r.ID] {
-			return fmt.Errorf("规则 %s 重复", r.ID)
-		}
-		seen[r.ID] = true
-	}
-	return nil
-}

@@ -1,10 +1,16 @@
 // Package rules judges an application document against its program's rules.
 //
-// PLACEHOLDER API (being implemented by the rules work): Compile, Engine.Evaluate,
-// Report and Result are the contract the web layer, the renderer and the commands use.
+// The rules are data: each rule of the program's rules file (program.RuleSet)
+// carries its id, title, clause, the guide's sentence, and its logic as CEL
+// expressions with message templates (see funcs.go for the language). Compile
+// turns a program's rules into an Engine once; Engine.Evaluate judges a document
+// and is safe for concurrent use.
 package rules
 
 import (
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+
 	"biopilot/program"
 )
 
@@ -44,15 +50,145 @@ type Result struct {
 	Fields []string `json:"fields,omitempty"`
 }
 
-// Engine evaluates one program's rules, compiled once.
-type Engine struct {
-	prog *program.Program
+// Group is a group of rules as the report shows it.
+type Group struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Clause string `json:"clause,omitempty"`
+	// OnFail is the verdict a failed rule of the group leads to.
+	OnFail string `json:"on_fail"`
 }
 
-// Compile compiles a program's rules.
-func Compile(p *program.Program) (*Engine, error) { return &Engine{prog: p}, nil }
+// Engine evaluates one program's rules, compiled once.
+type Engine struct {
+	prog    *program.Program
+	groups  []Group
+	onFail  map[string]string
+	rules   []*rule
+	params  ref.Val
+	form    ref.Val
+	missing string
+	lib     *library
+	consts  map[string]any // params and form facts, inlined into expressions
+	// maxSlots is the most lets (+1 for problems) of a rule.
+	maxSlots int
+}
 
-// Evaluate judges a document.
+// Program is the program whose rules the engine evaluates.
+func (e *Engine) Program() *program.Program { return e.prog }
+
+// Groups are the rule groups in report order.
+func (e *Engine) Groups() []Group { return e.groups }
+
+// Group returns the group with the given id, or nil.
+func (e *Engine) Group(id string) *Group {
+	for i := range e.groups {
+		if e.groups[i].ID == id {
+			return &e.groups[i]
+		}
+	}
+	return nil
+}
+
+// RuleInfo describes a rule for people (the UI's list of rules and tooltips).
+type RuleInfo struct {
+	ID     string   `json:"id"`
+	Group  string   `json:"group"`
+	Title  string   `json:"title"`
+	Clause string   `json:"clause"`
+	Guide  string   `json:"guide"`
+	Fields []string `json:"fields,omitempty"`
+	// PerItem is true for a rule that yields one result per item (T7 per domain).
+	PerItem bool `json:"per_item,omitempty"`
+}
+
+// Rules describes the engine's rules in order.
+func (e *Engine) Rules() []RuleInfo {
+	out := make([]RuleInfo, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = RuleInfo{ID: r.def.ID, Group: r.def.Group, Title: r.title, Clause: r.def.Clause,
+			Guide: r.def.Guide, Fields: r.def.Fields, PerItem: r.forEach != nil}
+	}
+	return out
+}
+
+// Rule describes the rule with the given id, or with the id's prefix before a
+// dot ("T7.enzymes" → T7), and whether there is one.
+func (e *Engine) Rule(id string) (RuleInfo, bool) {
+	for _, ri := range e.Rules() {
+		if ri.ID == id || (ri.PerItem && len(id) > len(ri.ID) && id[:len(ri.ID)+1] == ri.ID+".") {
+			return ri, true
+		}
+	}
+	return RuleInfo{}, false
+}
+
+// Evaluate judges a document (as program.Form.DecodeDocument returns it).
 func (e *Engine) Evaluate(doc program.Document) *Report {
-	return &Report{Verdict: Incomplete}
+	if doc == nil {
+		doc = program.Document{}
+	}
+	act := &activation{
+		doc:    types.DefaultTypeAdapter.NativeToValue(map[string]any(doc)),
+		params: e.params,
+		form:   e.form,
+		vals:   make([]ref.Val, e.maxSlots),
+	}
+	results := make([]Result, 0, len(e.rules)+4)
+	for _, r := range e.rules {
+		results = r.eval(e, doc, act, results)
+	}
+	return &Report{Verdict: e.Verdict(results), Rules: results}
+}
+
+// Verdict is the verdict of a set of results: ineligible when a rule of a group
+// whose failures make an application ineligible fails; else incomplete when a
+// rule is missing or another rule fails; else eligible.
+func (e *Engine) Verdict(results []Result) string {
+	incomplete := false
+	for _, r := range results {
+		switch r.Status {
+		case Fail:
+			if e.onFail[r.Group] == program.OnFailIneligible {
+				return Ineligible
+			}
+			incomplete = true
+		case Missing:
+			incomplete = true
+		}
+	}
+	if incomplete {
+		return Incomplete
+	}
+	return Eligible
+}
+
+// StatusLabel is the Chinese name of a status.
+func StatusLabel(status string) string {
+	switch status {
+	case Pass:
+		return "符合"
+	case Fail:
+		return "不符合"
+	case Warn:
+		return "提示"
+	case Missing:
+		return "缺少信息"
+	case NA:
+		return "不适用"
+	}
+	return status
+}
+
+// VerdictLabel is the Chinese name of a verdict.
+func VerdictLabel(verdict string) string {
+	switch verdict {
+	case Eligible:
+		return "符合申报条件"
+	case Ineligible:
+		return "不符合申报条件"
+	case Incomplete:
+		return "材料不完整，尚不能判断"
+	}
+	return verdict
 }

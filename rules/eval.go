@@ -1,0 +1,194 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/interpreter"
+
+	"biopilot/program"
+)
+
+// activation gives the expressions their variables: the document, the
+// constants, and the current rule's item and lets, computed on first use.
+type activation struct {
+	doc, params, form ref.Val
+	each              ref.Val
+	rule              *rule
+	vals              []ref.Val // the rule's lets, then problems; nil: not computed
+}
+
+// computing marks a let being computed, to report a let that refers to itself.
+var computing = types.NewErr("let 循环引用")
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "doc":
+		return a.doc, true
+	case "params":
+		return a.params, true
+	case "form":
+		return a.form, true
+	case "each":
+		return a.each, a.each != nil
+	}
+	r := a.rule
+	if r == nil {
+		return nil, false
+	}
+	for i, n := range r.letNames {
+		if n == name {
+			return a.slot(i, func() ref.Val {
+				v, _, err := r.lets[i].Eval(a)
+				if err != nil {
+					return types.NewErr("let %s：%v", n, err)
+				}
+				return v
+			}), true
+		}
+	}
+	if name == "problems" && len(r.checks) > 0 {
+		return a.slot(len(r.lets), a.problems), true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+func (a *activation) slot(i int, compute func() ref.Val) ref.Val {
+	if v := a.vals[i]; v != nil {
+		return v
+	}
+	a.vals[i] = computing
+	v := compute()
+	a.vals[i] = v
+	return v
+}
+
+// problems evaluates the rule's checks into a list of {message, fields}.
+func (a *activation) problems() ref.Val {
+	var out []ref.Val
+	for i, c := range a.rule.checks {
+		v, _, err := c.when.Eval(a)
+		if err != nil {
+			return types.NewErr("checks[%d]：%v", i, err)
+		}
+		if v != types.True {
+			continue
+		}
+		msg, err := c.msg.render(a)
+		if err != nil {
+			return types.NewErr("checks[%d].message：%v", i, err)
+		}
+		out = append(out, types.NewStringInterfaceMap(types.DefaultTypeAdapter, map[string]any{
+			"message": msg, "fields": c.fields,
+		}))
+	}
+	return types.NewRefValList(types.DefaultTypeAdapter, out)
+}
+
+// eval appends the rule's results for a document.
+func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Result) []Result {
+	if miss := missingKeys(doc, r.requires); len(miss) > 0 {
+		labels := make([]string, len(miss))
+		for i, k := range miss {
+			labels[i] = "「" + e.lib.label(k) + "」"
+		}
+		res := r.result(r.def.ID, Missing, strings.ReplaceAll(e.missing, "{fields}", strings.Join(labels, "、")))
+		res.Fields = miss
+		return append(out, res)
+	}
+	act.rule = r
+	act.each = nil
+	clear(act.vals)
+	if r.forEach == nil {
+		return append(out, r.evalCases(r.def.ID, act))
+	}
+	v, _, err := r.forEach.Eval(act)
+	if err != nil {
+		return append(out, r.errorResult(r.def.ID, err))
+	}
+	for _, it := range stringList(v) {
+		// Lets that depend on the item are computed again; the others are shared.
+		for i, item := range r.perItem {
+			if item {
+				act.vals[i] = nil
+			}
+		}
+		act.vals[len(r.lets)] = nil
+		act.each = types.String(it)
+		out = append(out, r.evalCases(r.def.ID+"."+it, act))
+	}
+	return out
+}
+
+// evalCases gives the result of the first case that holds.
+func (r *rule) evalCases(id string, act *activation) Result {
+	v, _, err := r.choose.Eval(act)
+	if err != nil {
+		// Say which condition failed.
+		for i, c := range r.cases {
+			if c.when != nil {
+				if _, _, err := c.when.Eval(act); err != nil {
+					return r.errorResult(id, fmt.Errorf("cases[%d].when：%v", i, err))
+				}
+			}
+		}
+		return r.errorResult(id, fmt.Errorf("cases：%v", err))
+	}
+	n, _ := v.(types.Int)
+	if int(n) >= 0 && int(n) < len(r.cases) {
+		i, c := int(n), r.cases[n]
+		msg, err := c.msg.render(act)
+		if err != nil {
+			return r.errorResult(id, fmt.Errorf("cases[%d].message：%v", i, err))
+		}
+		res := r.result(id, c.status, msg)
+		if c.fields != nil {
+			f, _, err := c.fields.Eval(act)
+			if err != nil {
+				return r.errorResult(id, fmt.Errorf("cases[%d].fields：%v", i, err))
+			}
+			res.Fields = flattenStrings(f, nil)
+		}
+		return res
+	}
+	return r.errorResult(id, fmt.Errorf("没有相符的 case"))
+}
+
+func (r *rule) result(id, status, msg string) Result {
+	return Result{ID: id, Status: status, Title: r.title, Clause: r.def.Clause, Message: msg,
+		Group: r.def.Group, Guide: r.def.Guide, Fields: r.def.Fields}
+}
+
+// errorResult reports a rule that could not be computed: a fault of the
+// definition, shown as missing so that it can never make a document eligible.
+func (r *rule) errorResult(id string, err error) Result {
+	return r.result(id, Missing, fmt.Sprintf("规则无法计算（规则定义有误，请联系管理员）：%v", err))
+}
+
+func flattenStrings(v ref.Val, out []string) []string {
+	switch x := v.(type) {
+	case types.String:
+		return append(out, string(x))
+	case traits.Lister:
+		n, _ := x.Size().(types.Int)
+		for i := types.Int(0); i < n; i++ {
+			out = flattenStrings(x.Get(i), out)
+		}
+	}
+	return out
+}
+
+func missingKeys(doc program.Document, keys []string) []string {
+	var miss []string
+	for _, k := range keys {
+		if v, ok := lookup(doc, k); !ok || !present(v) {
+			miss = append(miss, k)
+		}
+	}
+	return miss
+}
