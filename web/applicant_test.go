@@ -77,7 +77,6 @@ func attachmentPath(format string) func(*fixture) string {
 	}
 }
 
-
 // multipartBody builds a multipart body of files under the field "files".
 func multipartBody(t *testing.T, parts map[string][]byte) (*bytes.Buffer, string) {
 	t.Helper()

@@ -181,6 +181,54 @@ var routeTable = map[string]routeCase{
 	"POST /applications": {fixed("/applications"), func(*fixture, string, int) any { return url.Values{} },
 		want{see, see, see, forbid, forbid, forbid, forbid, forbid}},
 	"GET /applications/{id}": {appPath("/applications/%d"), nil, want{see, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+
+	// APPLICANT: the applicant's portal (issue 4). appSub is submitted: nobody may
+	// edit it; its organisation may withdraw it; its city may view it.
+	"POST /api/v1/applications/{id}/submit": {appPath("/api/v1/applications/%d/submit"), jsonBody(map[string]any{"base_version": 1}),
+		want{unauth, stale, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/applications/{id}/withdraw": {appPath("/api/v1/applications/%d/withdraw"), nil,
+		want{unauth, ok, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}}, // withdrawn: a draft again, out of the city's sight
+	"GET /api/v1/applications/{id}/evidence": {appPath("/api/v1/applications/%d/evidence"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/applications/{id}/evidence/{category}": {appPath("/api/v1/applications/%d/evidence/license"), nil,
+		want{unauth, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/attachments/{aid}": {attachmentPath("/api/v1/attachments/%d"), nil,
+		want{unauth, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"DELETE /api/v1/attachments/{aid}": {attachmentPath("/api/v1/attachments/%d"), nil,
+		want{unauth, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/tables/{key}/template": {fixed("/api/v1/tables/equipment.fermentation/template"), nil,
+		want{unauth, ok, ok, ok, ok, ok, ok, ok}},
+	"POST /api/v1/applications/{id}/tables/{key}/import": {appPath("/api/v1/applications/%d/tables/equipment.fermentation/import?base_version=1"), nil,
+		want{unauth, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /register": {fixed("/register"), nil, want{ok, see, see, see, see, see, see, see}},
+	"POST /register": {fixed("/register"), func(f *fixture, who string, i int) any {
+		return url.Values{"organisation.name": {"页面注册单位" + who}, "organisation.uscc": {makeUSCC(f.t, fmt.Sprintf("91440300MA5DD%04d", i))},
+			"organisation.kind": {"private"}, "organisation.city_code": {"440300"}, "user.username": {"page" + strings.ToLower(who)},
+			"user.display_name": {"注册人"}, "user.phone": {"13900139000"}, "user.password": {"Register-Pw-2025"}, "confirm_password": {"Register-Pw-2025"}}
+	}, want{see, see, see, see, see, see, see, see}},
+	"GET /organisation/members": {fixed("/organisation/members"), nil, want{see, ok, ok, forbid, forbid, forbid, forbid, forbid}},
+	"POST /organisation/members": {fixed("/organisation/members"), func(f *fixture, who string, i int) any {
+		return url.Values{"username": {fmt.Sprintf("pageinvited%d", i)}, "display_name": {"同事"}, "phone": {"13700137000"}}
+	}, want{see, created, created, forbid, forbid, forbid, forbid, forbid}},
+	"POST /organisation/members/{id}/disable": {func(f *fixture) string {
+		return fmt.Sprintf("/organisation/members/%d/disable", f.users["colleagueA"].ID)
+	}, func(*fixture, string, int) any { return url.Values{} }, want{see, see, notfnd, forbid, forbid, forbid, forbid, forbid}},
+	"GET /applications/{id}/edit": {appPath("/applications/%d/edit"), nil, want{see, see, notfnd, see, notfnd, notfnd, notfnd, notfnd}},
+	"POST /applications/{id}/edit": {appPath("/applications/%d/edit"), func(*fixture, string, int) any {
+		return url.Values{"section": {"basic"}, "base_version": {"1"}}
+	}, want{see, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"POST /applications/{id}/evidence": {appPath("/applications/%d/evidence"), func(*fixture, string, int) any {
+		return url.Values{"category": {"license"}}
+	}, want{see, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"POST /applications/{id}/evidence/{aid}/remove": {attachmentPath("/applications/0/evidence/%d/remove"), func(*fixture, string, int) any { return url.Values{} },
+		want{see, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"POST /applications/{id}/import": {appPath("/applications/%d/import"), func(*fixture, string, int) any { return url.Values{} },
+		want{see, forbid, notfnd, forbid, notfnd, notfnd, notfnd, notfnd}},
+	"GET /applications/{id}/submit": {appPath("/applications/%d/submit"), nil, want{see, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
+	"POST /applications/{id}/submit": {appPath("/applications/%d/submit"), func(*fixture, string, int) any {
+		return url.Values{"action": {"withdraw"}}
+	}, want{see, see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /applications/{id}/preview": {appPath("/applications/%d/preview"), nil, want{see, ok, notfnd, ok, notfnd, notfnd, notfnd, notfnd}},
 }
 
 func victimPath(action string) func(*fixture) string {

@@ -100,6 +100,30 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/recommendations/{id}/letter.pdf", 0, s.apiRecLetterPDF)
 	s.handle("GET /api/v1/recommendations/{id}/package.zip", 0, s.apiRecPackage)
 
+	// APPLICANT: the applicant's portal (issue 4) — submit and withdraw, evidence,
+	// Excel tables, and the pages: registration, members, editor, submit, preview.
+	s.handle("POST /api/v1/applications/{id}/submit", 0, s.apiSubmit)
+	s.handle("POST /api/v1/applications/{id}/withdraw", 0, s.apiWithdraw)
+	s.handle("GET /api/v1/applications/{id}/evidence", 0, s.apiListEvidence)
+	s.handle("POST /api/v1/applications/{id}/evidence/{category}", 0, s.apiUploadEvidence)
+	s.handle("GET /api/v1/attachments/{aid}", 0, s.apiDownload)
+	s.handle("DELETE /api/v1/attachments/{aid}", 0, s.apiRemoveEvidence)
+	s.handle("GET /api/v1/tables/{key}/template", 0, s.apiTableTemplate)
+	s.handle("POST /api/v1/applications/{id}/tables/{key}/import", 0, s.apiImportTable)
+	s.handle("GET /register", public, s.pageRegister)
+	s.handle("POST /register", public, s.pageRegisterPost)
+	s.handle("GET /organisation/members", 0, s.pageMembers)
+	s.handle("POST /organisation/members", 0, s.pageMembersPost)
+	s.handle("POST /organisation/members/{id}/disable", 0, s.pageMemberDisable)
+	s.handle("GET /applications/{id}/edit", 0, s.pageEdit)
+	s.handle("POST /applications/{id}/edit", 0, s.pageEditPost)
+	s.handle("POST /applications/{id}/evidence", 0, s.pageUploadEvidence)
+	s.handle("POST /applications/{id}/evidence/{aid}/remove", 0, s.pageRemoveEvidence)
+	s.handle("POST /applications/{id}/import", 0, s.pageImportTable)
+	s.handle("GET /applications/{id}/submit", 0, s.pageSubmit)
+	s.handle("POST /applications/{id}/submit", 0, s.pageSubmitPost)
+	s.handle("GET /applications/{id}/preview", 0, s.pagePreview)
+
 	// Anything else under /api/ (an unknown path, or a known one with another
 	// method) is a JSON 404.
 	s.handle("/api/", public, s.apiNotFound)
