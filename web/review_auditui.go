@@ -11,6 +11,7 @@ import (
 
 	"biopilot"
 	"biopilot/authz"
+	"biopilot/notify"
 	"biopilot/program"
 	"biopilot/seal"
 	"biopilot/store"
@@ -231,12 +232,13 @@ func (s *Server) pageAuditVerify(w http.ResponseWriter, r *http.Request) error {
 // ---- Notifications ----
 
 // notificationKinds are the kinds a person can mute for e-mail, with labels.
-var notificationKinds = []fieldOption{
-	{kindReturned, "申请被退回"}, {kindRejected, "不予推荐"}, {kindRecommended, "已推荐"},
-	{kindCosignRequested, "请求会签"}, {kindDeclined, "会签被退回"}, {kindSentToProvince, "已报送省级"},
-	{kindSubmitted, "新提交的申请"}, {kindWithdrawn, "申请被撤回"}, {kindRevoked, "推荐被撤销"},
-	{"deadline_3d", "截止前 3 天提醒"}, {"deadline_24h", "截止前 24 小时提醒"},
-}
+var notificationKinds = func() []fieldOption {
+	var out []fieldOption
+	for _, k := range notify.Kinds {
+		out = append(out, fieldOption{string(k), k.Label()})
+	}
+	return out
+}()
 
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)

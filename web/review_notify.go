@@ -5,22 +5,25 @@ import (
 	"fmt"
 
 	"biopilot"
+	"biopilot/notify"
 	"biopilot/store"
 	"biopilot/workflow"
 )
 
-// Notification kinds of the review workflow (the notify package lists them all with
-// their labels; these are the ones transitions send).
+// Notification kinds of the review workflow (package notify lists them with their
+// labels; a person mutes e-mail per kind).
 const (
-	kindSubmitted       = "submitted"
-	kindWithdrawn       = "withdrawn"
-	kindReturned        = "returned"
-	kindRejected        = "rejected"
-	kindRecommended     = "recommended"
-	kindCosignRequested = "cosign_requested"
-	kindDeclined        = "cosign_declined"
-	kindRevoked         = "recommendation_revoked"
-	kindSentToProvince  = "sent_to_province"
+	kindSubmitted       = string(notify.KindSubmitted)
+	kindWithdrawn       = string(notify.KindStatusChanged)
+	kindReturned        = string(notify.KindReturned)
+	kindReturnedToCity  = string(notify.KindReturnedToCity)
+	kindRejected        = string(notify.KindRejected)
+	kindRecommended     = string(notify.KindRecommended)
+	kindToMinistry      = string(notify.KindRecommendedToMinistry)
+	kindCosignRequested = string(notify.KindCosignRequested)
+	kindDeclined        = string(notify.KindStatusChanged)
+	kindRevoked         = string(notify.KindStatusChanged)
+	kindSentToProvince  = string(notify.KindSentToProvince)
 )
 
 // audience is who a transition concerns.
@@ -58,7 +61,7 @@ func (s *Server) concerned(act workflow.Action, app *biopilot.Application) []aud
 		return []audience{{org: true, kind: kindSentToProvince, titleFmt: "已报送省工业和信息化厅：%s"},
 			{role: biopilot.RoleProvMIIT, jur: prov, kind: kindSentToProvince, titleFmt: "地市报送的申请：%s"}}
 	case workflow.ProvReturn:
-		return []audience{{role: biopilot.RoleCityMIIT, jur: city, kind: kindReturned, titleFmt: "省级退回地市：%s", withCause: true}}
+		return []audience{{role: biopilot.RoleCityMIIT, jur: city, kind: kindReturnedToCity, titleFmt: "省级退回地市：%s", withCause: true}}
 	case workflow.ProvReject:
 		return []audience{{org: true, kind: kindRejected, titleFmt: "省级不予推荐：%s", withCause: true},
 			{role: biopilot.RoleCityMIIT, jur: city, kind: kindRejected, titleFmt: "省级不予推荐：%s", withCause: true}}
@@ -67,8 +70,8 @@ func (s *Server) concerned(act workflow.Action, app *biopilot.Application) []aud
 	case workflow.ProvDecline:
 		return []audience{{role: biopilot.RoleProvMIIT, jur: prov, kind: kindDeclined, titleFmt: "省发展改革委未会签，已退回：%s", withCause: true}}
 	case workflow.ProvCosign:
-		return []audience{{org: true, kind: kindRecommended, titleFmt: "已推荐至工业和信息化部：%s"},
-			{role: biopilot.RoleCityMIIT, jur: city, kind: kindRecommended, titleFmt: "省级已推荐至工业和信息化部：%s"}}
+		return []audience{{org: true, kind: kindToMinistry, titleFmt: "已推荐至工业和信息化部：%s"},
+			{role: biopilot.RoleCityMIIT, jur: city, kind: kindToMinistry, titleFmt: "省级已推荐至工业和信息化部：%s"}}
 	}
 	return nil
 }
@@ -108,8 +111,11 @@ func (s *Server) notifyTransition(ctx context.Context, actor *biopilot.User, app
 	}
 }
 
-// deliver records an in-app notification for u (and, once the notify package's
-// Notifier is wired, e-mails it unless u muted the kind).
+// deliver records an in-app notification for u and, through the notifier when
+// one is configured, e-mails it unless u muted the kind.
 func (s *Server) deliver(ctx context.Context, u *biopilot.User, n *store.Notification) error {
+	if s.notifier != nil {
+		return s.notifier.Notify(ctx, u, notify.Message{Kind: notify.Kind(n.Kind), Title: n.Title, Body: n.Body, Link: n.Link})
+	}
 	return s.db.AddNotification(ctx, n)
 }

@@ -16,6 +16,7 @@ import (
 	"biopilot"
 	"biopilot/auth"
 	"biopilot/files"
+	"biopilot/notify"
 	"biopilot/program"
 	"biopilot/render"
 	"biopilot/rules"
@@ -85,6 +86,7 @@ type Server struct {
 
 	files     *files.Store
 	masterKey seal.MasterKey
+	notifier  *notify.Notifier
 	renderer  *render.Renderer
 
 	mux    *http.ServeMux
@@ -122,6 +124,9 @@ type Deps struct {
 	Files *files.Store
 	// MasterKey encrypts the organisations' and authorities' signing keys at rest.
 	MasterKey seal.MasterKey
+	// Notifier delivers in-app notifications and their e-mails; nil records the
+	// in-app notifications only (REVIEW).
+	Notifier *notify.Notifier
 	// Renderer renders the print preview; nil makes one when first needed.
 	Renderer *render.Renderer
 }
@@ -161,7 +166,7 @@ func NewServer(cfg Config, d Deps) *Server {
 		}
 	}
 	s := &Server{cfg: cfg, db: db, prog: prog, eng: eng, clock: clock, logger: logger,
-		files: d.Files, masterKey: d.MasterKey, renderer: d.Renderer, mux: http.NewServeMux()}
+		files: d.Files, masterKey: d.MasterKey, notifier: d.Notifier, renderer: d.Renderer, mux: http.NewServeMux()}
 	s.pages = mustParsePages()
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
