@@ -11,6 +11,7 @@ import (
 
 	"biopilot"
 	"biopilot/files"
+	"biopilot/notify"
 	"biopilot/program"
 	"biopilot/rules"
 	"biopilot/store"
@@ -65,13 +66,22 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 		return fmt.Errorf("无法打开佐证材料存储：%w", err)
 	}
 	defer fstore.Close()
+	smtp, err := notify.ConfigFromEnv(e.getenv)
+	if err != nil {
+		return err
+	}
+	mailer, err := notify.NewMailer(smtp, logger)
+	if err != nil {
+		return err
+	}
+	notifier := notify.New(db, mailer, logger, e.getenv("BIOPILOT_BASE_URL"))
 	wcfg := web.DefaultConfig()
 	wcfg.SecureCookies = c.SecureCookies
 	srv := web.NewServer(wcfg, web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock,
-		Logger: logger, Files: fstore, MasterKey: mk})
+		Logger: logger, Files: fstore, MasterKey: mk, Notifier: notifier})
 	hctx, stopHousekeeping := context.WithCancel(ctx)
 	defer stopHousekeeping()
-	go housekeeping(hctx, db, clock, logger)
+	go housekeeping(hctx, db, prog, notifier, clock, logger)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -125,9 +135,14 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	return nil
 }
 
-// housekeeping deletes expired sessions and old login failures every ten minutes.
-// Any number of instances may run it at once: the deletes are idempotent.
-func housekeeping(ctx context.Context, db *store.DB, clock biopilot.Clock, logger *slog.Logger) {
+// housekeeping deletes expired sessions and old login failures and sends the
+// deadline reminders (3 days and 24 hours before) every ten minutes, and once at
+// start. Any number of instances may run it at once: the deletes are idempotent and
+// each reminder is recorded once in the database before it is sent.
+func housekeeping(ctx context.Context, db *store.DB, prog *program.Program, n *notify.Notifier, clock biopilot.Clock, logger *slog.Logger) {
+	if _, err := n.DeadlineReminders(ctx, prog, clock.Now()); err != nil && ctx.Err() == nil {
+		logger.Warn("housekeeping: reminders", "err", err)
+	}
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -142,6 +157,9 @@ func housekeeping(ctx context.Context, db *store.DB, clock biopilot.Clock, logge
 		}
 		if _, err := db.PruneLoginFailures(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			logger.Warn("housekeeping: login failures", "err", err)
+		}
+		if _, err := n.DeadlineReminders(ctx, prog, now); err != nil && ctx.Err() == nil {
+			logger.Warn("housekeeping: reminders", "err", err)
 		}
 	}
 }
