@@ -93,3 +93,19 @@ func TestBulkCreateApplicationsRollsBack(t *testing.T) {
 		}
 	})
 }
+
+func TestAnalyze(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		org := newOrg(t, db, 1, "统计单位", "440100")
+		u := newApplicant(t, db, org, "stats")
+		newApp(t, db, org, u, "平台")
+		must(t, db.Analyze(context.Background()))
+		if db.Dialect() == store.DialectSQLite {
+			var n int
+			must(t, db.SQL().QueryRow(`SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'applications'`).Scan(&n))
+			if n == 0 {
+				t.Error("no statistics for applications after Analyze")
+			}
+		}
+	})
+}

@@ -143,15 +143,24 @@ func housekeeping(ctx context.Context, db *store.DB, prog *program.Program, n *n
 	if _, err := n.DeadlineReminders(ctx, prog, clock.Now()); err != nil && ctx.Err() == nil {
 		logger.Warn("housekeeping: reminders", "err", err)
 	}
+	// OPS: the query planner's statistics, at start and hourly (store.Analyze).
+	if err := db.Analyze(ctx); err != nil && ctx.Err() == nil {
+		logger.Warn("housekeeping: analyze", "err", err)
+	}
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
-	for {
+	for tick := 1; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 		now := clock.Now()
+		if tick%6 == 0 {
+			if err := db.Analyze(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("housekeeping: analyze", "err", err)
+			}
+		}
 		if _, err := db.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			logger.Warn("housekeeping: sessions", "err", err)
 		}

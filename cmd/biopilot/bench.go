@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"biopilot/bench"
+)
+
+// cmdBench runs the capacity test (package bench) and prints its measures: a table,
+// or with --json one JSON object.
+func cmdBench(ctx context.Context, e *env, args []string) error {
+	var o bench.Options
+	var asJSON bool
+	fs := flagSet(e, "bench", "bench [参数]")
+	fs.StringVar(&o.DB, "db", "", "数据库：默认在临时目录新建 SQLite；或 sqlite:路径、postgres://…（必须是空库）")
+	fs.IntVar(&o.Apps, "apps", 10000, "写入的申请数量（分布在 21 个地市的各个状态）")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "同时发送请求的客户端数")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "每项操作、基线和混合负载的测量时长")
+	fs.DurationVar(&o.Warmup, "warmup", time.Second, "每项测量前不计入结果的预热时长")
+	fs.BoolVar(&asJSON, "json", false, "以一个 JSON 对象输出结果")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.Apps < 100 {
+		fmt.Fprintln(e.stderr, "biopilot bench：--apps 至少为 100")
+		return exitError{2}
+	}
+	if o.Concurrency < 1 || o.Concurrency > 1024 {
+		fmt.Fprintln(e.stderr, "biopilot bench：--concurrency 应在 1 到 1024 之间")
+		return exitError{2}
+	}
+	if o.Duration <= 0 || o.Warmup < 0 {
+		fmt.Fprintln(e.stderr, "biopilot bench：--duration 应大于 0，--warmup 不能为负")
+		return exitError{2}
+	}
+	o.Logf = func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	res, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return res.WriteTable(e.stdout)
+}
