@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,8 @@ type config struct {
 	MetricsAddr string
 	// TLSCert and TLSKey, when both set, make serve speak HTTPS itself (PEM files).
 	TLSCert, TLSKey string
+	// MaxUploadMB limits each evidence file (50 MB by default).
+	MaxUploadMB int64
 }
 
 // flagSet returns a flag set whose usage is printed in Chinese to stderr.
@@ -110,6 +113,13 @@ func (c *config) masterKey() (seal.MasterKey, error) {
 
 func envOr(e *env, name, def string) string {
 	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(e *env, name string, def int64) int64 {
+	if v, err := strconv.ParseInt(e.getenv(name), 10, 64); err == nil {
 		return v
 	}
 	return def

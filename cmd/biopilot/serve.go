@@ -13,6 +13,7 @@ import (
 	"biopilot/files"
 	"biopilot/notify"
 	"biopilot/program"
+	"biopilot/render"
 	"biopilot/rules"
 	"biopilot/store"
 	"biopilot/web"
@@ -24,6 +25,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.Addr, "addr", envOr(e, "BIOPILOT_ADDR", "127.0.0.1:8080"), "监听地址（环境变量 BIOPILOT_ADDR）")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool(e, "BIOPILOT_SECURE_COOKIES"), "在 HTTPS 反向代理之后运行时设置 Cookie 的 Secure 属性（环境变量 BIOPILOT_SECURE_COOKIES）")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", e.getenv("BIOPILOT_METRICS_ADDR"), "在此单独地址上提供 Prometheus 指标 /metrics，例如 127.0.0.1:9090（默认不提供；环境变量 BIOPILOT_METRICS_ADDR）")
+	fs.Int64Var(&c.MaxUploadMB, "max-upload-mb", envInt(e, "BIOPILOT_MAX_UPLOAD_MB", 50), "每个佐证材料文件的大小上限（MB；环境变量 BIOPILOT_MAX_UPLOAD_MB）")
 	fs.StringVar(&c.TLSCert, "tls-cert", e.getenv("BIOPILOT_TLS_CERT"), "HTTPS 证书文件（PEM，与 --tls-key 同时使用；环境变量 BIOPILOT_TLS_CERT）")
 	fs.StringVar(&c.TLSKey, "tls-key", e.getenv("BIOPILOT_TLS_KEY"), "HTTPS 私钥文件（PEM；环境变量 BIOPILOT_TLS_KEY）")
 	addCommonFlags(fs, e, &c)
@@ -75,10 +77,17 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 		return err
 	}
 	notifier := notify.New(db, mailer, logger, e.getenv("BIOPILOT_BASE_URL"))
+	renderer, err := render.New()
+	if err != nil {
+		return err
+	}
 	wcfg := web.DefaultConfig()
 	wcfg.SecureCookies = c.SecureCookies
+	if c.MaxUploadMB > 0 {
+		wcfg.MaxUploadBytes = c.MaxUploadMB << 20
+	}
 	srv := web.NewServer(wcfg, web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock,
-		Logger: logger, Files: fstore, MasterKey: mk, Notifier: notifier})
+		Logger: logger, Files: fstore, MasterKey: mk, Notifier: notifier, Renderer: renderer})
 	hctx, stopHousekeeping := context.WithCancel(ctx)
 	defer stopHousekeeping()
 	go housekeeping(hctx, db, prog, notifier, clock, logger)
