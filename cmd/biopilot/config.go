@@ -41,6 +41,9 @@ type config struct {
 	MetricsAddr string
 	// TLSCert and TLSKey, when both set, make serve speak HTTPS itself (PEM files).
 	TLSCert, TLSKey string
+	// TrustProxy takes the client address and scheme from the reverse proxy's
+	// X-Real-IP / X-Forwarded-For / X-Forwarded-Proto headers.
+	TrustProxy bool
 	// MaxUploadMB limits each evidence file (50 MB by default).
 	MaxUploadMB int64
 }

@@ -509,3 +509,26 @@ func mustJSON(t *testing.T, body string, v any) {
 		t.Fatalf("not JSON (%v): %.300s", err, body)
 	}
 }
+
+// TestServeMetricsAddr: --metrics-addr serves /metrics on its own listener; the
+// public address has none.
+func TestServeMetricsAddr(t *testing.T) {
+	maddr := freeAddr(t)
+	base, out := startProgram(t, map[string]string{"BIOPILOT_DATA_DIR": t.TempDir(), "BIOPILOT_METRICS_ADDR": maddr},
+		"serve", "--addr", "127.0.0.1:0", "--log-level", "warn", "--trust-proxy")
+	c := newClient(t)
+	if code, _ := getBody(t, c, base+"/healthz"); code != 200 {
+		t.Fatalf("healthz = %d", code)
+	}
+	if code, body := getBody(t, c, base+"/metrics"); code == 200 || strings.Contains(body, "biopilot_") {
+		t.Errorf("public /metrics = %d", code)
+	}
+	code, body := getBody(t, c, "http://"+maddr+"/metrics")
+	if code != 200 || !strings.Contains(body, `biopilot_http_requests_total{route="GET /healthz",code="200"} 1`) ||
+		!strings.Contains(body, `biopilot_db_up 1`) {
+		t.Errorf("metrics listener: %d\n%s", code, body)
+	}
+	if !strings.Contains(out.String(), "Prometheus 指标：http://"+maddr+"/metrics") {
+		t.Errorf("stdout does not name the metrics address: %s", out.String())
+	}
+}

@@ -27,6 +27,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", e.getenv("BIOPILOT_METRICS_ADDR"), "在此单独地址上提供 Prometheus 指标 /metrics，例如 127.0.0.1:9090（默认不提供；环境变量 BIOPILOT_METRICS_ADDR）")
 	fs.Int64Var(&c.MaxUploadMB, "max-upload-mb", envInt(e, "BIOPILOT_MAX_UPLOAD_MB", 50), "每个佐证材料文件的大小上限（MB；环境变量 BIOPILOT_MAX_UPLOAD_MB）")
 	fs.StringVar(&c.TLSCert, "tls-cert", e.getenv("BIOPILOT_TLS_CERT"), "HTTPS 证书文件（PEM，与 --tls-key 同时使用；环境变量 BIOPILOT_TLS_CERT）")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool(e, "BIOPILOT_TRUST_PROXY"), "信任反向代理提供的客户端地址与协议头（X-Real-IP、X-Forwarded-For、X-Forwarded-Proto）；仅在只能经由代理访问时开启（环境变量 BIOPILOT_TRUST_PROXY）")
 	fs.StringVar(&c.TLSKey, "tls-key", e.getenv("BIOPILOT_TLS_KEY"), "HTTPS 私钥文件（PEM；环境变量 BIOPILOT_TLS_KEY）")
 	addCommonFlags(fs, e, &c)
 	if err := parseFlags(fs, args); err != nil {
@@ -83,6 +84,7 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	}
 	wcfg := web.DefaultConfig()
 	wcfg.SecureCookies = c.SecureCookies
+	wcfg.TrustProxy = c.TrustProxy
 	if c.MaxUploadMB > 0 {
 		wcfg.MaxUploadBytes = c.MaxUploadMB << 20
 	}
