@@ -23,6 +23,8 @@ import (
 	_ "gocloud.dev/blob/s3blob" // s3:// URLs
 	"gocloud.dev/gcerrors"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"biopilot"
 )
 
@@ -38,6 +40,7 @@ const staleSpool = 24 * time.Hour
 // Info describes a stored file.
 type Info struct {
 	SHA256    string `json:"sha256"`    // lower-case hex; the content address
+	SM3       string `json:"sm3"`       // lower-case hex, computed in the same pass
 	Size      int64  `json:"size"`      // bytes
 	MediaType string `json:"mediaType"` // e.g. application/pdf
 	Kind      string `json:"kind"`      // one of the Kind constants
@@ -164,7 +167,10 @@ func ValidSHA256(s string) bool {
 	return true
 }
 
-// Put stores the content of r, read once in fixed-size pieces however large it is. It
+// Put stores the content of r, read once in fixed-size pieces however large it is, and
+// hashes it on the way with SHA-256 (its content address) and SM3, both returned in
+// the Info: recorded with the attachment, they let a package copy the file without
+// hashing it again (seal.PackageWriter.AddFileHashed). It
 // refuses more than limit bytes (≤ 0: DefaultLimit) with ETOOLARGE and content that is
 // not PDF, JPEG, PNG, OFD, XLSX or DOCX with EINVALID, both naming the file. The same
 // content is stored once, whatever its names. filename is only cleaned and returned.
@@ -199,8 +205,8 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string, limit int
 		f.Close()
 		os.Remove(f.Name())
 	}()
-	h := sha256.New()
-	w := io.MultiWriter(f, h)
+	h, hs := sha256.New(), sm3.New()
+	w := io.MultiWriter(f, h, hs)
 	if _, err := w.Write(head); err != nil {
 		return nil, fmt.Errorf("files: spool: %w", err)
 	}
@@ -226,6 +232,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string, limit int
 	}
 	info := &Info{
 		SHA256:    hex.EncodeToString(h.Sum(nil)),
+		SM3:       hex.EncodeToString(hs.Sum(nil)),
 		Size:      size,
 		MediaType: MediaType(kind),
 		Kind:      kind,

@@ -83,7 +83,7 @@ func TestPutAccepted(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Put: %v", err)
 			}
-			want := Info{SHA256: sum(tt.data), Size: int64(len(tt.data)), MediaType: tt.media, Kind: tt.kind, Filename: tt.filename}
+			want := Info{SHA256: sum(tt.data), SM3: sm3sum(tt.data), Size: int64(len(tt.data)), MediaType: tt.media, Kind: tt.kind, Filename: tt.filename}
 			if *info != want {
 				t.Errorf("Info = %+v, want %+v", *info, want)
 			}
