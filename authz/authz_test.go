@@ -240,6 +240,35 @@ func TestCheckLetter(t *testing.T) {
 	}
 }
 
+func TestCheckLetterRead(t *testing.T) {
+	miit := &biopilot.User{ID: 1, Role: biopilot.RoleCityMIIT, Jurisdiction: "440100"}
+	drc := &biopilot.User{ID: 2, Role: biopilot.RoleCityDRC, Jurisdiction: "440100"}
+	fsMIIT := &biopilot.User{ID: 3, Role: biopilot.RoleCityMIIT, Jurisdiction: "440600"}
+	prov := &biopilot.User{ID: 4, Role: biopilot.RoleProvMIIT, Jurisdiction: "440000"}
+	provDRC := &biopilot.User{ID: 5, Role: biopilot.RoleProvDRC, Jurisdiction: "440000"}
+	otherProv := &biopilot.User{ID: 6, Role: biopilot.RoleProvMIIT, Jurisdiction: "450000"}
+	disabledProv := &biopilot.User{ID: 7, Role: biopilot.RoleProvMIIT, Jurisdiction: "440000", Disabled: true}
+	applicant := &biopilot.User{ID: 8, Role: biopilot.RoleApplicant, OrgID: 1}
+	ministry := &biopilot.User{ID: 9, Role: biopilot.RoleMinistry}
+	tests := []struct {
+		u    *biopilot.User
+		sent bool
+		want string
+	}{
+		{nil, true, biopilot.EUNAUTHORIZED}, {disabledProv, true, biopilot.EUNAUTHORIZED},
+		{miit, false, ""}, {miit, true, ""}, {drc, false, ""}, {drc, true, ""},
+		{fsMIIT, false, biopilot.ENOTFOUND}, {fsMIIT, true, biopilot.ENOTFOUND},
+		{prov, false, biopilot.ENOTFOUND}, {prov, true, ""}, {provDRC, true, ""},
+		{otherProv, true, biopilot.ENOTFOUND},
+		{applicant, true, biopilot.ENOTFOUND}, {ministry, true, biopilot.ENOTFOUND},
+	}
+	for _, tc := range tests {
+		if got := biopilot.ErrorCode(CheckLetterRead(tc.u, "440100", tc.sent)); got != tc.want {
+			t.Errorf("%+v sent=%v: %q, want %q", tc.u, tc.sent, got, tc.want)
+		}
+	}
+}
+
 func TestCheckOperators(t *testing.T) {
 	for _, r := range biopilot.Roles {
 		u := &biopilot.User{ID: 1, Role: r}

@@ -45,6 +45,30 @@ func CheckLetter(u *biopilot.User, a LetterAction, jurisdiction string) error {
 	return forbidden("不允许的操作")
 }
 
+// CheckLetterRead decides whether u may read (not act on) the recommendation
+// document of the city jurisdiction, its 推荐函 PDF and its package: the city's own
+// two authorities at any time (CheckLetter with LetterView), and once the letter is
+// sent, the provincial authorities of the province the city belongs to. Anyone else
+// gets ENOTFOUND, as if the letter did not exist.
+func CheckLetterRead(u *biopilot.User, jurisdiction string, sent bool) error {
+	if u == nil || u.Disabled {
+		return unauthorized()
+	}
+	if u.Role.IsProvince() {
+		if sent && u.Jurisdiction != "" && ProvinceOf(jurisdiction) == u.Jurisdiction {
+			return nil
+		}
+		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该推荐文件")
+	}
+	if err := CheckLetter(u, LetterView, jurisdiction); err != nil {
+		if biopilot.ErrorCode(err) == biopilot.EFORBIDDEN {
+			return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该推荐文件")
+		}
+		return err
+	}
+	return nil
+}
+
 // CheckAuditRead decides whether u may read, export and verify the audit trail:
 // the auditor only (三员分立). Nobody can change the trail through the application.
 func CheckAuditRead(u *biopilot.User) error {

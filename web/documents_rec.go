@@ -38,14 +38,8 @@ func (s *Server) loadRecommendation(r *http.Request) (*store.Recommendation, err
 	if rec.ProgramID != s.prog.ID || rec.Level != store.LevelCity {
 		return nil, notFound
 	}
-	u := currentUser(r)
-	// TODO(REVIEW): move the province's reading of sent letters into authz.CheckLetter.
-	if u != nil && !u.Disabled && u.Role.IsProvince() && rec.State == store.RecSent &&
-		u.Jurisdiction != "" && authz.ProvinceOf(rec.Jurisdiction) == u.Jurisdiction {
-		return rec, nil
-	}
-	if err := authz.CheckLetter(u, authz.LetterView, rec.Jurisdiction); err != nil {
-		if biopilot.ErrorCode(err) == biopilot.EFORBIDDEN {
+	if err := authz.CheckLetterRead(currentUser(r), rec.Jurisdiction, rec.State == store.RecSent); err != nil {
+		if biopilot.ErrorCode(err) == biopilot.ENOTFOUND {
 			return nil, notFound
 		}
 		return nil, err
