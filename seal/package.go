@@ -29,6 +29,10 @@ const (
 	KindRecommendation = "city_recommendation" // a city's whole recommendation
 )
 
+// copyBuffer is the buffer through which AddFileHashed copies: large, so that copying
+// from disk takes few system calls.
+const copyBuffer = 1 << 20
+
 // Limits of the package format: no ZIP64, so below 4 GiB in all.
 const (
 	maxPackageBytes = 1<<32 - 1<<26 // room left for the manifest and central directory
@@ -111,9 +115,10 @@ type Sealer struct {
 	Meta SignMeta
 }
 
-// PackageWriter writes a package as a stream: files are copied one by one, hashed
-// (SM3 and SHA-256) on the way through a fixed buffer, and the manifest goes last, so
-// memory stays flat whatever the size of the files.
+// PackageWriter writes a package as a stream: files are copied one by one through a
+// fixed buffer, hashed (SM3 and SHA-256) on the way unless their hashes are recorded
+// already (AddFileHashed), and the manifest goes last, so memory stays flat whatever
+// the size of the files.
 type PackageWriter struct {
 	cw       *countWriter
 	zw       *zip.Writer
@@ -121,7 +126,8 @@ type PackageWriter struct {
 	modTime  uint16
 	manifest Manifest
 	paths    map[string]int
-	buf      []byte
+	buf      []byte // for AddFile, which hashes as it copies
+	big      []byte // for AddFileHashed, which only copies; allocated on first use
 	err      error
 	closed   bool
 }
@@ -156,25 +162,12 @@ func NewPackageWriter(w io.Writer, info PackageInfo) (*PackageWriter, error) {
 	return p, nil
 }
 
-// AddFile copies r into the package under path and returns its manifest entry.
+// AddFile copies r into the package under path, hashing it with SM3 and SHA-256 on
+// the way, and returns its manifest entry. Content whose hashes are recorded already
+// (evidence, hashed at upload) goes through AddFileHashed instead.
 func (p *PackageWriter) AddFile(name string, r io.Reader) (ManifestFile, error) {
-	if p.err != nil {
-		return ManifestFile{}, p.err
-	}
-	if p.closed {
-		return ManifestFile{}, biopilot.Errorf(biopilot.ECONFLICT, "材料包已写完，不能再添加文件")
-	}
-	if err := checkPath(name); err != nil {
+	if err := p.check(name); err != nil {
 		return ManifestFile{}, err
-	}
-	if name == ManifestName {
-		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: name, Message: "文件名 manifest.json 为清单保留"}
-	}
-	if _, dup := p.paths[name]; dup {
-		return ManifestFile{}, &biopilot.Error{Code: biopilot.ECONFLICT, Field: name, Message: fmt.Sprintf("文件 %s 重复", name)}
-	}
-	if len(p.manifest.Files) >= maxPackageFiles {
-		return ManifestFile{}, &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包文件数过多"}
 	}
 	fw, err := p.zw.CreateHeader(p.header(name))
 	if err != nil {
@@ -185,14 +178,100 @@ func (p *PackageWriter) AddFile(name string, r io.Reader) (ManifestFile, error) 
 	if err != nil {
 		return ManifestFile{}, p.fail(fmt.Errorf("写入文件 %s：%w", name, err))
 	}
-	if p.cw.n > maxPackageBytes {
-		p.err = &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包超过 4 GB 上限"}
-		return ManifestFile{}, p.err
+	return p.record(ManifestFile{Path: name, Size: n, SHA256: hex.EncodeToString(hh.Sum(nil)), SM3: hex.EncodeToString(hs.Sum(nil))})
+}
+
+// AddFileHashed copies r, which must hold exactly size bytes, into the package under
+// name, and records sha256hex and sm3hex (lower-case hex) as its hashes without
+// computing them: the hashes of evidence are computed once, at upload, and a package
+// then only copies its bytes (stored, so they pass through CRC-32 alone). The manifest
+// thus attests the content as it was uploaded: if the bytes read differ from it (a
+// file that changed in storage), VerifyPackage fails naming the file.
+//
+// Malformed hashes or size are EINVALID and add nothing. If r yields fewer or more
+// than size bytes, or fails, the error is EINVALID (or the read error) and the package
+// is abandoned: every later call fails.
+func (p *PackageWriter) AddFileHashed(name string, r io.Reader, size int64, sha256hex, sm3hex string) (ManifestFile, error) {
+	if err := p.check(name); err != nil {
+		return ManifestFile{}, err
 	}
-	f := ManifestFile{Path: name, Size: n, SHA256: hex.EncodeToString(hh.Sum(nil)), SM3: hex.EncodeToString(hs.Sum(nil))}
-	p.paths[name] = len(p.manifest.Files)
+	switch {
+	case !lowerHex256(sha256hex):
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "sha256", Message: fmt.Sprintf("文件 %s 的 SHA-256 摘要 %q 应为 64 位小写十六进制", name, sha256hex)}
+	case !lowerHex256(sm3hex):
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "sm3", Message: fmt.Sprintf("文件 %s 的 SM3 摘要 %q 应为 64 位小写十六进制", name, sm3hex)}
+	case size < 0:
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "size", Message: fmt.Sprintf("文件 %s 的大小 %d 无效", name, size)}
+	case p.cw.n+size > maxPackageBytes:
+		return ManifestFile{}, &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包超过 4 GB 上限"}
+	}
+	fw, err := p.zw.CreateHeader(p.header(name))
+	if err != nil {
+		return ManifestFile{}, p.fail(err)
+	}
+	if p.big == nil {
+		p.big = make([]byte, copyBuffer)
+	}
+	// Up to one byte more than recorded, to tell a longer file; a LimitReader hides
+	// r's WriterTo (an *os.File's would copy through its own small buffer).
+	n, err := io.CopyBuffer(fw, io.LimitReader(r, size+1), p.big)
+	switch {
+	case err != nil:
+		return ManifestFile{}, p.fail(fmt.Errorf("写入文件 %s：%w", name, err))
+	case n > size:
+		return ManifestFile{}, p.fail(&biopilot.Error{Code: biopilot.EINVALID, Field: name,
+			Message: fmt.Sprintf("文件 %s 比记录的 %d 字节长，与上传时的内容不符", name, size)})
+	case n < size:
+		return ManifestFile{}, p.fail(&biopilot.Error{Code: biopilot.EINVALID, Field: name,
+			Message: fmt.Sprintf("文件 %s 只有 %d 字节，与上传时记录的 %d 字节不符", name, n, size)})
+	}
+	return p.record(ManifestFile{Path: name, Size: n, SHA256: sha256hex, SM3: sm3hex})
+}
+
+// record lists a file written in the manifest, after checking the package's size.
+func (p *PackageWriter) record(f ManifestFile) (ManifestFile, error) {
+	if p.cw.n > maxPackageBytes {
+		return ManifestFile{}, p.fail(&biopilot.Error{Code: biopilot.ETOOLARGE, Field: f.Path, Message: "材料包超过 4 GB 上限"})
+	}
+	p.paths[f.Path] = len(p.manifest.Files)
 	p.manifest.Files = append(p.manifest.Files, f)
 	return f, nil
+}
+
+// lowerHex256 reports whether s is a 256-bit hash in lower-case hex.
+func lowerHex256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// check checks that a file may be added under name.
+func (p *PackageWriter) check(name string) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return biopilot.Errorf(biopilot.ECONFLICT, "材料包已写完，不能再添加文件")
+	}
+	if err := checkPath(name); err != nil {
+		return err
+	}
+	if name == ManifestName {
+		return &biopilot.Error{Code: biopilot.EINVALID, Field: name, Message: "文件名 manifest.json 为清单保留"}
+	}
+	if _, dup := p.paths[name]; dup {
+		return &biopilot.Error{Code: biopilot.ECONFLICT, Field: name, Message: fmt.Sprintf("文件 %s 重复", name)}
+	}
+	if len(p.manifest.Files) >= maxPackageFiles {
+		return &biopilot.Error{Code: biopilot.ETOOLARGE, Field: name, Message: "材料包文件数过多"}
+	}
+	return nil
 }
 
 // AddJSON adds the canonical encoding of v as a file; its SM3 is then CanonicalHash(v),
