@@ -13,12 +13,14 @@ import (
 
 // Attachment is one evidence file (佐证材料) of an application: the content lives in
 // the files store under its SHA-256; the document lists attachment ids by category
-// in evidence.<category>.
+// in evidence.<category>. Its SM3, computed at upload with the SHA-256, lets a
+// package copy the content without hashing it again (seal.PackageWriter.AddFileHashed).
 type Attachment struct {
 	ID            int64
 	ApplicationID int64
 	Category      string // license, site, utilities, … (form.md, Evidence)
 	SHA256        string // lower-case hex: the content address in the files store
+	SM3           string // lower-case hex, computed at upload with the SHA-256; "" if uploaded before
 	Filename      string // for display only
 	Size          int64
 	Kind          string // the files package's kind (pdf, jpeg, …)
@@ -32,7 +34,7 @@ type Attachment struct {
 
 // AddAttachment inserts a and sets a.ID and a.UploadedAt (now when zero). An
 // application that does not exist is ENOTFOUND; a missing category or a malformed
-// SHA-256 is EINVALID.
+// SHA-256 or SM3 is EINVALID.
 func (db *DB) AddAttachment(ctx context.Context, a *Attachment) error {
 	if strings.TrimSpace(a.Category) == "" {
 		return biopilot.FieldErrorf("category", "请选择佐证材料的类别")
@@ -40,15 +42,18 @@ func (db *DB) AddAttachment(ctx context.Context, a *Attachment) error {
 	if !validSHA256(a.SHA256) {
 		return biopilot.FieldErrorf("sha256", "附件摘要应为 64 位小写十六进制 SHA-256")
 	}
+	if a.SM3 != "" && !validSHA256(a.SM3) {
+		return biopilot.FieldErrorf("sm3", "附件摘要应为 64 位小写十六进制 SM3")
+	}
 	if a.Size < 0 {
 		return biopilot.FieldErrorf("size", "附件大小无效")
 	}
 	at := db.stamp(a.UploadedAt)
 	var id int64
 	err := db.q().queryRow(ctx, `INSERT INTO attachments
-		(application_id, category, sha256, filename, size, kind, media_type, uploaded_by, uploaded_at, removed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id`,
-		a.ApplicationID, a.Category, a.SHA256, a.Filename, a.Size, a.Kind, a.MediaType,
+		(application_id, category, sha256, sm3, filename, size, kind, media_type, uploaded_by, uploaded_at, removed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id`,
+		a.ApplicationID, a.Category, a.SHA256, a.SM3, a.Filename, a.Size, a.Kind, a.MediaType,
 		nullID(a.UploadedBy), ms(at)).Scan(&id)
 	if isForeignKeyViolation(err) {
 		if _, gerr := db.Application(ctx, a.ApplicationID); gerr != nil {
@@ -62,7 +67,7 @@ func (db *DB) AddAttachment(ctx context.Context, a *Attachment) error {
 	return nil
 }
 
-const attachmentColumns = `id, application_id, category, sha256, filename, size, kind, media_type,
+const attachmentColumns = `id, application_id, category, sha256, sm3, filename, size, kind, media_type,
 	uploaded_by, uploaded_at, removed_at`
 
 // Attachment returns an attachment by id, removed or not (a snapshot may refer to
@@ -100,7 +105,7 @@ func scanAttachment(s scanner) (*Attachment, error) {
 		by                sql.NullInt64
 		uploaded, removed int64
 	)
-	err := s.Scan(&a.ID, &a.ApplicationID, &a.Category, &a.SHA256, &a.Filename, &a.Size, &a.Kind,
+	err := s.Scan(&a.ID, &a.ApplicationID, &a.Category, &a.SHA256, &a.SM3, &a.Filename, &a.Size, &a.Kind,
 		&a.MediaType, &by, &uploaded, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAttachmentNotFound()
@@ -149,7 +154,49 @@ func (db *DB) ReferencedHashes(ctx context.Context) (map[string]bool, error) {
 	return hashes, rows.Err()
 }
 
-// validSHA256 reports whether s is a SHA-256 in lower-case hex.
+// AttachmentHashesWithoutSM3 returns, in ascending order, up to limit distinct
+// SHA-256 greater than after of the attachments (removed or not) whose SM3 is not
+// recorded: the files to hash once (files.Store.BackfillSM3).
+func (db *DB) AttachmentHashesWithoutSM3(ctx context.Context, after string, limit int) ([]string, error) {
+	if limit <= 0 {
+		return []string{}, nil
+	}
+	rows, err := db.q().query(ctx, `SELECT DISTINCT sha256 FROM attachments
+		WHERE sm3 = '' AND sha256 > ? ORDER BY sha256 LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: attachments without sm3: %w", err)
+	}
+	defer rows.Close()
+	sums := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, fmt.Errorf("store: attachments without sm3: %w", err)
+		}
+		sums = append(sums, h)
+	}
+	return sums, rows.Err()
+}
+
+// SetAttachmentSM3 records sm3 (lower-case hex) on every attachment of the content
+// sha256 that has none, and returns how many rows it updated. A recorded SM3 is never
+// overwritten: content is addressed by its SHA-256, so it has one SM3.
+func (db *DB) SetAttachmentSM3(ctx context.Context, sha256, sm3 string) (int64, error) {
+	if !validSHA256(sha256) {
+		return 0, biopilot.FieldErrorf("sha256", "附件摘要应为 64 位小写十六进制 SHA-256")
+	}
+	if !validSHA256(sm3) {
+		return 0, biopilot.FieldErrorf("sm3", "附件摘要应为 64 位小写十六进制 SM3")
+	}
+	res, err := db.q().exec(ctx, `UPDATE attachments SET sm3 = ? WHERE sha256 = ? AND sm3 = ''`, sm3, sha256)
+	if err != nil {
+		return 0, fmt.Errorf("store: set attachment sm3: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// validSHA256 reports whether s is a SHA-256 (or any 256-bit hash) in lower-case hex.
 func validSHA256(s string) bool {
 	if len(s) != 64 {
 		return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func TestAttachments(t *testing.T) {
 		app := newApp(t, db, org, u, "示例平台")
 		other := newApp(t, db, org, u, "另一平台")
 
-		lic := &store.Attachment{ApplicationID: app.ID, Category: "license", SHA256: sum("licence"),
+		lic := &store.Attachment{ApplicationID: app.ID, Category: "license", SHA256: sum("licence"), SM3: sum("licence sm3"),
 			Filename: "营业执照.pdf", Size: 1234, Kind: "pdf", MediaType: "application/pdf", UploadedBy: u.ID,
 			UploadedAt: t0}
 		must(t, db.AddAttachment(ctx, lic))
@@ -80,6 +81,8 @@ func TestAttachments(t *testing.T) {
 			{store.Attachment{ApplicationID: app.ID, SHA256: sum("x")}, biopilot.EINVALID, "category"},
 			{store.Attachment{ApplicationID: app.ID, Category: "other", SHA256: "ABC"}, biopilot.EINVALID, "sha256"},
 			{store.Attachment{ApplicationID: app.ID, Category: "other", SHA256: sum("x"), Size: -1}, biopilot.EINVALID, "size"},
+			{store.Attachment{ApplicationID: app.ID, Category: "other", SHA256: sum("x"), SM3: "ABC"}, biopilot.EINVALID, "sm3"},
+			{store.Attachment{ApplicationID: app.ID, Category: "other", SHA256: sum("x"), SM3: strings.ToUpper(sum("y"))}, biopilot.EINVALID, "sm3"},
 			{store.Attachment{ApplicationID: app.ID, Category: "other", SHA256: sum("x"), UploadedBy: 9999}, biopilot.EINVALID, "uploaded_by"},
 			{store.Attachment{ApplicationID: 9999, Category: "other", SHA256: sum("x")}, biopilot.ENOTFOUND, ""},
 		} {
