@@ -24,7 +24,10 @@ type RuleSet struct {
 	// MissingMessage is the message of a rule whose Requires are not filled;
 	// "{fields}" stands for the labels of the missing fields.
 	MissingMessage string `json:"missing_message"`
-	Rules          []Rule `json:"rules"`
+	// Let binds names for all rules, computed at most once per document (the
+	// equipment names several rules search, the V2 paths F4 depends on).
+	Let   Lets   `json:"let,omitempty"`
+	Rules []Rule `json:"rules"`
 }
 
 // Verdict effects of a failed rule, by group.
@@ -242,8 +245,25 @@ func (rs *RuleSet) check() error {
 	if len(rs.Rules) > 0 && !strings.Contains(rs.MissingMessage, "{fields}") {
 		return errors.New("missing_message 应包含 {fields}")
 	}
+	global := make(map[string]bool)
+	for _, l := range rs.Let {
+		switch {
+		case !namePattern.MatchString(l.Name) || reservedNames[l.Name]:
+			return fmt.Errorf("let 名称 %q 无效或已被系统使用", l.Name)
+		case global[l.Name]:
+			return fmt.Errorf("let 名称 %s 重复", l.Name)
+		case strings.TrimSpace(l.Expr) == "":
+			return fmt.Errorf("let %s 的表达式为空", l.Name)
+		}
+		global[l.Name] = true
+	}
 	seen := make(map[string]bool)
 	for i, r := range rs.Rules {
+		for _, l := range r.Let {
+			if global[l.Name] {
+				return fmt.Errorf("规则 %s：let 名称 %s 与全局 let 重名", r.ID, l.Name)
+			}
+		}
 		if r.ID == "" {
 			return fmt.Errorf("rules[%d] 缺少 id", i)
 		}

@@ -49,11 +49,15 @@ func Compile(p *program.Program) (*Engine, error) {
 		return nil, fmt.Errorf("项目定义不完整：缺少申请表或规则")
 	}
 	lib := newLibrary(p)
-	env, err := cel.NewEnv(lib.envOptions()...)
+	rs := p.Rules
+	opts := lib.envOptions()
+	for _, l := range rs.Let {
+		opts = append(opts, cel.Variable(l.Name, cel.DynType))
+	}
+	env, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("规则环境：%w", err)
 	}
-	rs := p.Rules
 	e := &Engine{prog: p, onFail: make(map[string]string), missing: rs.MissingMessage, lib: lib}
 	for _, g := range rs.Groups {
 		e.groups = append(e.groups, Group{ID: g.ID, Title: g.Title, Clause: g.Clause, OnFail: g.OnFail})
@@ -67,6 +71,18 @@ func Compile(p *program.Program) (*Engine, error) {
 	e.params = constValue(params)
 	e.form = constValue(facts)
 	e.consts = map[string]any{"params": params, "form": facts}
+	for _, l := range rs.Let {
+		where := "let " + l.Name
+		if _, err := check(env, l.Expr, where); err != nil {
+			return nil, &program.DefinitionError{File: p.RulesFile, Reason: err.Error()}
+		}
+		prg, err := program1(env, inlineConsts(l.Expr, e.consts), where)
+		if err != nil {
+			return nil, &program.DefinitionError{File: p.RulesFile, Reason: err.Error()}
+		}
+		e.globalNames = append(e.globalNames, l.Name)
+		e.globals = append(e.globals, prg)
+	}
 	for i := range rs.Rules {
 		def := &rs.Rules[i]
 		r, err := compileRule(env, e, def)

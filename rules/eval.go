@@ -19,6 +19,8 @@ type activation struct {
 	each              ref.Val
 	rule              *rule
 	vals              []ref.Val // the rule's lets, then problems; nil: not computed
+	engine            *Engine
+	globals           []ref.Val // the rules file's lets; nil: not computed
 }
 
 // computing marks a let being computed, to report a let that refers to itself.
@@ -37,7 +39,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	}
 	r := a.rule
 	if r == nil {
-		return nil, false
+		return a.global(name)
 	}
 	for i, n := range r.letNames {
 		if n == name {
@@ -52,6 +54,33 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	}
 	if name == "problems" && len(r.checks) > 0 {
 		return a.slot(len(r.lets), a.problems), true
+	}
+	return a.global(name)
+}
+
+// global resolves a let of the rules file, computing it on first use.
+func (a *activation) global(name string) (any, bool) {
+	if a.engine == nil {
+		return nil, false
+	}
+	for i, n := range a.engine.globalNames {
+		if n != name {
+			continue
+		}
+		if v := a.globals[i]; v != nil {
+			return v, true
+		}
+		a.globals[i] = computing
+		// A global let sees no rule's names.
+		saved, savedEach := a.rule, a.each
+		a.rule, a.each = nil, nil
+		v, _, err := a.engine.globals[i].Eval(a)
+		a.rule, a.each = saved, savedEach
+		if err != nil {
+			v = types.NewErr("let %s：%v", n, err)
+		}
+		a.globals[i] = v
+		return v, true
 	}
 	return nil, false
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -31,6 +32,8 @@ import (
 //	        {key, format} for fields with a format check)
 //	each    the current item of a for_each rule (string)
 //	problems  the rule's checks that hold (list of {message, fields})
+//	the names bound by the rules file's "let" (for all rules, computed once per
+//	document) and by the rule's own "let" (computed once, on first use)
 //
 // Functions on the document (or on any object of it, such as a table row), with
 // a dotted key ("site.area_m2"); none of them fails on an absent key except num:
@@ -712,7 +715,12 @@ func lookup(m map[string]any, key string) (any, bool) {
 // present: there, and text not blank.
 func present(v any) bool {
 	if s, ok := v.(string); ok {
-		return strings.TrimSpace(s) != ""
+		for _, r := range s {
+			if !unicode.IsSpace(r) {
+				return true
+			}
+		}
+		return false
 	}
 	return v != nil
 }
@@ -815,6 +823,15 @@ func writeText(b *strings.Builder, v ref.Val) {
 	case types.Null:
 		b.WriteString("未填写")
 	case traits.Lister:
+		if ss, ok := x.Value().([]string); ok {
+			for i, s := range ss {
+				if i > 0 {
+					b.WriteString("、")
+				}
+				b.WriteString(s)
+			}
+			return
+		}
 		n, _ := x.Size().(types.Int)
 		for i := types.Int(0); i < n; i++ {
 			if i > 0 {

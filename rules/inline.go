@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// inlineConsts replaces references to constant data (params.S1.min_area_m2,
-// form.required) in an expression's source by CEL literals, so that evaluating
+// inlineConsts replaces references to constant scalars (params.S1.min_area_m2)
+// in an expression's source by CEL literals, so that evaluating
 // the rule does not select into the constants each time. String literals of the
 // source are left alone; a path is followed as far as the data has it.
 func inlineConsts(src string, consts map[string]any) string {
@@ -52,8 +52,16 @@ func inlineConsts(src string, consts map[string]any) string {
 				}
 				val, j = next, k
 			}
-			b.WriteString("(" + celLiteral(val) + ")")
-			prevSignificant = ')'
+			switch val.(type) {
+			case map[string]any, []any:
+				// Lists and maps stay selections of the constant variable, whose
+				// value is built once; a literal would be converted at each use.
+				b.WriteString(src[i:j])
+				prevSignificant = 'a'
+			default:
+				b.WriteString("(" + celLiteral(val) + ")")
+				prevSignificant = ')'
+			}
 			i = j
 			continue
 		}

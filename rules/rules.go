@@ -8,6 +8,7 @@
 package rules
 
 import (
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 
@@ -72,6 +73,9 @@ type Engine struct {
 	consts  map[string]any // params and form facts, inlined into expressions
 	// maxSlots is the most lets (+1 for problems) of a rule.
 	maxSlots int
+	// globals are the rules file's lets, computed once per document.
+	globalNames []string
+	globals     []cel.Program
 }
 
 // Program is the program whose rules the engine evaluates.
@@ -133,6 +137,10 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 		params: e.params,
 		form:   e.form,
 		vals:   make([]ref.Val, e.maxSlots),
+		engine: e,
+	}
+	if len(e.globals) > 0 {
+		act.globals = make([]ref.Val, len(e.globals))
 	}
 	results := make([]Result, 0, len(e.rules)+4)
 	for _, r := range e.rules {

@@ -380,3 +380,28 @@ func TestEngineDescribesRules(t *testing.T) {
 		t.Errorf("groups = %+v", testEngine.Groups())
 	}
 }
+
+func TestEvaluateConcurrently(t *testing.T) {
+	m := exampleJSON(t)
+	data, _ := json.Marshal(m)
+	doc, err := testEngine.Program().Form.DecodeDocument(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := testEngine.Evaluate(doc)
+	done := make(chan *Report)
+	for i := 0; i < 4; i++ {
+		go func() { done <- testEngine.Evaluate(doc) }()
+	}
+	for i := 0; i < 4; i++ {
+		got := <-done
+		if got.Verdict != want.Verdict || len(got.Rules) != len(want.Rules) {
+			t.Fatalf("concurrent report differs")
+		}
+		for j := range got.Rules {
+			if got.Rules[j].Message != want.Rules[j].Message {
+				t.Errorf("%s: %q vs %q", got.Rules[j].ID, got.Rules[j].Message, want.Rules[j].Message)
+			}
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 // message is rendered.
 type template struct {
 	parts []tplPart
+	size  int // a guess of the rendered length, to allocate once
 }
 
 type tplPart struct {
@@ -71,6 +72,13 @@ func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool,
 		}
 		add(tplPart{prg: prg})
 	}
+	for _, p := range t.parts {
+		if p.name || p.prg != nil {
+			t.size += 48
+		} else {
+			t.size += len(p.text)
+		}
+	}
 	return t, nil
 }
 
@@ -80,6 +88,7 @@ func (t *template) render(act *activation) (string, error) {
 		return t.parts[0].text, nil
 	}
 	var b strings.Builder
+	b.Grow(t.size)
 	for _, p := range t.parts {
 		var v ref.Val
 		switch {

@@ -41,7 +41,8 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(e.stdout, checkUsage)
+				// like the other commands: usage on standard error, exit 0
+				fmt.Fprint(e.stderr, checkUsage)
 				return nil
 			}
 			return checkUsageErr(e, "%v", err)

@@ -187,8 +187,8 @@ func TestCheckBadFiles(t *testing.T) {
 }
 
 func TestCheckArguments(t *testing.T) {
-	if code, out, _ := runCheck(t, "-h"); code != 0 || !strings.Contains(out, "用法：biopilot check") || !strings.Contains(out, "退出码") {
-		t.Errorf("-h: exit %d, %s", code, out)
+	if code, _, errs := runCheck(t, "-h"); code != 0 || !strings.Contains(errs, "用法：biopilot check") || !strings.Contains(errs, "退出码") {
+		t.Errorf("-h: exit %d, %s", code, errs)
 	}
 	for _, args := range [][]string{{}, {"a.json", "b.json"}, {"--format", "xml", checkExample}, {"--colour", checkExample}} {
 		if code, _, errs := runCheck(t, args...); code != 2 || !strings.Contains(errs, "用法") {
