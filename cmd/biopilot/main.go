@@ -49,6 +49,7 @@ func commandTable() map[string]command {
 		"audit":   {"审计日志：audit verify（校验哈希链）| export（导出 CSV）", cmdAudit},
 		"backup":  {"备份 SQLite 数据库与佐证材料（服务运行时亦可）", cmdBackup},
 		"restore": {"从备份恢复到空的数据目录", cmdRestore},
+		"bench":   {"容量压力测试：写入数据并测量吞吐、延迟与内存", cmdBench},
 		"check":   {"离线检查申请文档是否符合指南要求", cmdCheck},
 		"render":  {"离线生成申请表（PDF 或 HTML）", cmdRender},
 		"verify":  {"离线校验导出的材料包及其签章", cmdVerify},

@@ -189,7 +189,7 @@ func TestHelpAndUnknown(t *testing.T) {
 	if code := run(context.Background(), []string{"nope"}, func(string) string { return "" }, &out, &errb); code != 2 || !strings.Contains(errb.String(), "未知的命令") {
 		t.Errorf("unknown = %d %q", code, errb.String())
 	}
-	for _, sub := range []string{"serve", "demo", "migrate", "check", "render", "verify", "user", "audit", "backup", "restore"} {
+	for _, sub := range []string{"serve", "demo", "migrate", "check", "render", "verify", "user", "audit", "backup", "restore", "bench"} {
 		out.Reset()
 		errb.Reset()
 		if code := run(context.Background(), []string{sub, "-h"}, func(string) string { return "" }, &out, &errb); code != 0 || !strings.Contains(errb.String(), "用法") {
