@@ -13,6 +13,7 @@ import (
 
 	"biopilot"
 	"biopilot/authz"
+	"biopilot/export"
 	"biopilot/files"
 	"biopilot/program"
 	"biopilot/rules"
@@ -20,6 +21,12 @@ import (
 	"biopilot/store"
 	"biopilot/workflow"
 )
+
+func init() {
+	// appNumber is an application's number (申请编号, export.Number) in templates:
+	// {{appNumber $.Program .App}}; the same number as on its PDF and package.
+	templateFuncs["appNumber"] = export.Number
+}
 
 // historyItem is one transition as the reviewer sees it, with its seal checked.
 type historyItem struct {
@@ -278,6 +285,8 @@ type workbenchData struct {
 	Sorts      []fieldOption
 	Deadline   string
 	Left       string
+	// Export is the Excel export of the list as filtered (DOCUMENTS' endpoint).
+	Export string
 }
 
 // pageWorkbench is the reviewer's workbench: the applications in the caller's
@@ -325,6 +334,13 @@ func (s *Server) pageWorkbench(w http.ResponseWriter, r *http.Request) error {
 			d.Next = pageLink(q, f.Offset+f.Limit)
 		}
 	}
+	eq := url.Values{}
+	for k, vs := range q {
+		if k != "offset" {
+			eq[k] = vs
+		}
+	}
+	d.Export = "/api/v1/applications/export.xlsx?" + eq.Encode()
 	dl := s.deadlines(ctx)
 	deadline, label := dl.Applicant, "申报单位提交"
 	if u.Role.IsCity() {
