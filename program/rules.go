@@ -12,7 +12,7 @@ import (
 
 // RuleSet is a program's rules as data, decoded from its rules file. The rules
 // package compiles and evaluates it; the logic of each rule is written in CEL
-// (https://cel.dev) over the document. See rules/doc.go for the language the
+// (https://cel.dev) over the document. See rules/funcs.go for the language the
 // expressions may use.
 type RuleSet struct {
 	// Groups are the rule groups in report order (A 申报主体 …) and what a failed

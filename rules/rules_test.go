@@ -405,3 +405,91 @@ func TestEvaluateConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFieldAbsentOrZero deletes each field of the example in turn, then
+// sets each number to 0 and each text to "": no rule ever fails to compute, and
+// a rule that requires a deleted field says it is missing.
+func TestEveryFieldAbsentOrZero(t *testing.T) {
+	requires := map[string][]string{}
+	for _, r := range testEngine.Program().Rules.Rules {
+		requires[r.ID] = r.Requires
+	}
+	var keys []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			if sub, ok := v.(map[string]any); ok && key != "evidence" {
+				walk(key, sub)
+				continue
+			}
+			keys = append(keys, key)
+		}
+	}
+	walk("", exampleJSON(t))
+	if len(keys) < 60 {
+		t.Fatalf("only %d keys", len(keys))
+	}
+	for _, k := range keys {
+		for _, v := range []any{nil, 0, ""} {
+			m := exampleJSON(t)
+			old := lookupJSON(m, k)
+			switch old.(type) {
+			case float64:
+				if v == "" {
+					continue
+				}
+			case string:
+				if v == 0 {
+					continue
+				}
+			default:
+				if v != nil {
+					continue
+				}
+			}
+			edit(m, map[string]any{k: v})
+			data, _ := json.Marshal(m)
+			doc, err := testEngine.Program().Form.DecodeDocument(data)
+			if err != nil && v == "" {
+				continue // an enumeration or date: "" is not a value
+			}
+			if err != nil {
+				t.Fatalf("%s=%v: %v", k, v, err)
+			}
+			rep := testEngine.Evaluate(doc)
+			for _, r := range rep.Rules {
+				if strings.Contains(r.Message, "规则无法计算") {
+					t.Errorf("%s=%v: %s: %s", k, v, r.ID, r.Message)
+				}
+				if v == nil && slicesContains(requires[r.ID], k) && r.Status != Missing {
+					t.Errorf("%s deleted: %s is %s, want missing: %s", k, r.ID, r.Status, r.Message)
+				}
+			}
+		}
+	}
+}
+
+func lookupJSON(m map[string]any, key string) any {
+	var cur any = m
+	for _, p := range strings.Split(key, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[p]
+	}
+	return cur
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
