@@ -131,6 +131,7 @@ func (s *Server) pageEditPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	sec := s.sectionParam(form.Get(formSection))
 	base, _ := strconv.ParseInt(form.Get(formBase), 10, 64)
+	moved := s.moveRow(sec.ID, form)
 	mine := s.sectionValues(sec.ID, form)
 	var choose map[string]string
 	if form.Get(formResolve) != "" {
@@ -182,7 +183,11 @@ func (s *Server) pageEditPost(w http.ResponseWriter, r *http.Request) error {
 	if merged {
 		q.Set("merged", "1")
 	}
-	http.Redirect(w, r, fmt.Sprintf("/applications/%d/edit?%s", app.ID, q.Encode()), http.StatusSeeOther)
+	target := fmt.Sprintf("/applications/%d/edit?%s", app.ID, q.Encode())
+	if moved != "" {
+		target += "#field-" + moved
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
 
@@ -305,7 +310,7 @@ func (s *Server) writeConflict(w http.ResponseWriter, r *http.Request, wantJSON 
 	}
 	var hidden [][2]string
 	for k, vs := range form {
-		if k == "csrf_token" || k == formResolve || strings.HasPrefix(k, formChoose) {
+		if k == "csrf_token" || k == formResolve || k == formMove || strings.HasPrefix(k, formChoose) {
 			continue
 		}
 		for _, v := range vs {

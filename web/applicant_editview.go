@@ -58,6 +58,9 @@ type editRow struct {
 	Blank bool
 }
 
+// Num is the row's number as shown (from 1).
+func (r editRow) Num() int { return r.Index + 1 }
+
 // editCell is one cell input.
 type editCell struct {
 	Name  string

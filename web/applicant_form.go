@@ -31,6 +31,9 @@ const (
 	// formResolve and formChoose ("__choose.<key>" = mine|theirs) resolve a conflict.
 	formResolve = "__resolve"
 	formChoose  = "__choose."
+	// formMove ("__move" = "<table key>|<row>|up|down") is a row's 上移/下移 button:
+	// without script, reordering is a plain post of the section's form.
+	formMove = "__move"
 )
 
 // editableFields are the fields of a section the editor's form carries (evidence has
@@ -302,4 +305,56 @@ func valueText(fl *program.Field, v any) string {
 		return s
 	}
 	return formatValue(fl, v)
+}
+
+// moveRow applies a 上移/下移 button of the posted form: it swaps the posted cells
+// (and delete marks) of the row with its neighbour's, so that the save that follows
+// stores the new order. It returns the table's key, or "" when the form carries no
+// (valid) move.
+func (s *Server) moveRow(section string, form url.Values) string {
+	parts := strings.Split(form.Get(formMove), "|")
+	if len(parts) != 3 {
+		return ""
+	}
+	var fl *program.Field
+	for _, f := range s.editableFields(section) {
+		if f.Key == parts[0] && f.Type == program.TypeTable {
+			fl = f
+		}
+	}
+	if fl == nil {
+		return ""
+	}
+	i, err := strconv.Atoi(parts[1])
+	n, _ := strconv.Atoi(form.Get(formRows + fl.Key))
+	if err != nil || i < 0 || i >= n {
+		return ""
+	}
+	j := i - 1
+	if parts[2] == "down" {
+		j = i + 1
+	} else if parts[2] != "up" {
+		return ""
+	}
+	if j < 0 || j >= n {
+		return fl.Key // the first row up, the last down: nothing to do
+	}
+	names := []string{formDelete[1:]}
+	for _, c := range fl.Columns {
+		names = append(names, c.Key)
+	}
+	for _, col := range names {
+		a, b := fmt.Sprintf("%s[%d].%s", fl.Key, i, col), fmt.Sprintf("%s[%d].%s", fl.Key, j, col)
+		va, oka := form[a]
+		vb, okb := form[b]
+		delete(form, a)
+		delete(form, b)
+		if oka {
+			form[b] = va
+		}
+		if okb {
+			form[a] = vb
+		}
+	}
+	return fl.Key
 }

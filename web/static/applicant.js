@@ -77,21 +77,23 @@
     var td = tr.lastElementChild;
     if (td.querySelector(".row-tools")) return;
     var box = el("span", { "class": "row-tools" });
-    [["↑", "上移", -1], ["↓", "下移", 1]].forEach(function (b) {
-      var btn = el("button", { type: "button", "aria-label": b[1] + "此行", title: b[1] }, b[0]);
+    // The page's own 上移/下移 buttons post the form; the script moves rows in place.
+    $$(".nojs-move", td).forEach(function (x) { x.remove(); });
+    [["上移", -1], ["下移", 1]].forEach(function (b) {
+      var btn = el("button", { type: "button", "aria-label": b[0] + "此行", title: b[0] + "此行", "class": "small" }, b[0]);
       btn.addEventListener("click", function () {
-        var sib = b[2] < 0 ? tr.previousElementSibling : tr.nextElementSibling;
+        var sib = b[1] < 0 ? tr.previousElementSibling : tr.nextElementSibling;
         if (!sib) return;
-        if (b[2] < 0) tr.parentNode.insertBefore(tr, sib); else tr.parentNode.insertBefore(sib, tr);
+        if (b[1] < 0) tr.parentNode.insertBefore(tr, sib); else tr.parentNode.insertBefore(sib, tr);
         renumber(fs); changed(); btn.focus();
       });
       box.appendChild(btn);
     });
-    var del = el("button", { type: "button", "aria-label": "删除此行", title: "删除此行", "class": "danger" }, "✕");
+    var del = el("button", { type: "button", "aria-label": "删除此行", title: "删除此行", "class": "small danger" }, "删除");
     del.addEventListener("click", function () { tr.remove(); renumber(fs); changed(); });
     box.appendChild(del);
     var chk = td.querySelector("label");
-    if (chk) chk.hidden = true; // the script's ✕ replaces the no-script delete box
+    if (chk) chk.hidden = true; // the script's 删除 replaces the no-script delete box
     td.appendChild(box);
   }
   function initTable(fs) {
