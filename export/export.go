@@ -8,15 +8,19 @@
 //
 //	推荐函.pdf                                             (a recommendation only)
 //	recommendation/signatures/NN-<purpose>.json           (the letter's own seals, if any)
-//	applications/<no>/申请表.pdf
 //	applications/<no>/snapshot.json                        canonical: its SM3 is the snapshot hash
 //	applications/<no>/evidence/<category>/<sha8>-<name>    every evidence file, as stored
+//	applications/<no>/申请表.pdf                            (rendered while the evidence is copied)
 //	applications/<no>/signatures/NN-<purpose>.json        what each seal signed (canonical)
 //	manifest.json                                          last
 //
 // Everything is streamed: evidence files are copied from their opener through the
-// package writer's fixed buffer, PDFs through a pipe, so memory stays flat whatever
-// the size of the evidence. There is no HTTP and no SQL here.
+// package writer's fixed buffer, the 推荐函 through a pipe, each 申请表 from memory
+// (rendered meanwhile, on another core), so memory stays flat whatever the size of
+// the evidence. Evidence whose SM3 was recorded at upload is only copied, not hashed
+// again (its manifest entry carries the recorded hashes, which the verifier checks),
+// so a package streams at about the speed of reading the files.
+// There is no HTTP and no SQL here.
 package export
 
 import (
@@ -43,10 +47,17 @@ type Opener func(ctx context.Context, sha256 string) (io.ReadCloser, error)
 // Evidence is one evidence file (佐证材料) of an application, as the snapshot hash
 // covers it: the attachment's id, its category, the SHA-256 of its content, its size
 // and its file name (for display).
+//
+// SM3 is the content's SM3 as recorded at upload (store.Attachment.SM3), not part of
+// the snapshot. When it and Size are known the file is copied into the package
+// without being hashed again, and the manifest lists the recorded hashes: a file that
+// changed in storage since its upload then fails the package's verification. Without
+// them the file is hashed as it is copied, and must hash to its SHA-256.
 type Evidence struct {
 	ID       int64
 	Category string
 	SHA256   string
+	SM3      string
 	Size     int64
 	Filename string
 }
@@ -255,11 +266,6 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 	if err != nil {
 		return fmt.Errorf("export: application %d: %w", a.App.ID, err)
 	}
-	snapPath := dir + "snapshot.json"
-	if _, err := pw.AddFile(snapPath, bytes.NewReader(canon)); err != nil {
-		return err
-	}
-	var paths []string
 	m := a.Meta
 	if m.ApplicationNo == "" {
 		m.ApplicationNo = a.Number
@@ -267,11 +273,15 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 	if m.SnapshotHash == "" {
 		m.SnapshotHash = a.App.SnapshotHash
 	}
-	pdfPath := dir + "申请表.pdf"
-	if err := addPDF(pw, pdfPath, func(w io.Writer) error { return r.FormPDF(w, p, doc, m) }); err != nil {
+	// The 申请表 is rendered on another core while the evidence is copied, and goes
+	// in after it.
+	pdf := renderAhead(func(w io.Writer) error { return r.FormPDF(w, p, doc, m) })
+	snapPath := dir + "snapshot.json"
+	if _, err := pw.AddFile(snapPath, bytes.NewReader(canon)); err != nil {
 		return err
 	}
-	paths = append(paths, pdfPath)
+	pdfPath := dir + "申请表.pdf"
+	paths := []string{pdfPath}
 	seen := map[string]bool{}
 	for _, e := range a.Evidence {
 		if err := ctx.Err(); err != nil {
@@ -289,6 +299,9 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 			return err
 		}
 		paths = append(paths, name)
+	}
+	if err := pdf.add(pw, pdfPath); err != nil {
+		return err
 	}
 	var signed []Signed
 	for _, t := range a.Transitions {
@@ -381,20 +394,52 @@ func safeName(s string) string {
 	return strings.NewReplacer(":", "_", "\\", "_", "/", "_").Replace(s)
 }
 
-// addEvidence streams one evidence file into the package, checking that what was
-// read is the content its SHA-256 names.
+// addEvidence streams one evidence file into the package: with its recorded hashes
+// when it has them (the byte count is checked), else hashing it and checking that
+// what was read is the content its SHA-256 names.
 func addEvidence(ctx context.Context, pw *seal.PackageWriter, open Opener, name string, e Evidence) error {
 	rc, err := open(ctx, strings.ToLower(e.SHA256))
 	if err != nil {
 		return fmt.Errorf("export: open evidence %s (%s): %w", e.Filename, e.SHA256, err)
 	}
 	defer rc.Close()
+	if e.SM3 != "" && e.Size > 0 {
+		if _, err := pw.AddFileHashed(name, rc, e.Size, strings.ToLower(e.SHA256), strings.ToLower(e.SM3)); err != nil {
+			return fmt.Errorf("export: evidence %s (%s): %w", e.Filename, e.SHA256, err)
+		}
+		return nil
+	}
 	f, err := pw.AddFile(name, rc)
 	if err != nil {
 		return err
 	}
 	if f.SHA256 != strings.ToLower(e.SHA256) {
 		return fmt.Errorf("export: evidence %s: stored content has SHA-256 %s, not %s", e.Filename, f.SHA256, e.SHA256)
+	}
+	return nil
+}
+
+// pendingPDF is a PDF being rendered into memory.
+type pendingPDF struct {
+	buf  bytes.Buffer
+	done chan error
+}
+
+// renderAhead starts rendering a PDF into memory. A form's PDF is bounded by the
+// form (its text fields have limits), not by the size of the evidence.
+func renderAhead(render func(io.Writer) error) *pendingPDF {
+	p := &pendingPDF{done: make(chan error, 1)}
+	go func() { p.done <- render(&p.buf) }()
+	return p
+}
+
+// add waits for the PDF and adds it to the package.
+func (p *pendingPDF) add(pw *seal.PackageWriter, name string) error {
+	if err := <-p.done; err != nil {
+		return fmt.Errorf("export: %s: %w", name, err)
+	}
+	if _, err := pw.AddFile(name, &p.buf); err != nil {
+		return fmt.Errorf("export: %s: %w", name, err)
 	}
 	return nil
 }
