@@ -180,7 +180,7 @@ func (s *Server) upload(r *http.Request, app *biopilot.Application, category str
 		} else if err != nil {
 			return err
 		}
-		a := &store.Attachment{ApplicationID: app.ID, Category: category, SHA256: info.SHA256,
+		a := &store.Attachment{ApplicationID: app.ID, Category: category, SHA256: info.SHA256, SM3: info.SM3,
 			Filename: info.Filename, Size: info.Size, Kind: info.Kind, MediaType: info.MediaType,
 			UploadedBy: u.ID, UploadedAt: s.now()}
 		if err := s.db.AddAttachment(ctx, a); err != nil {

@@ -178,8 +178,16 @@ func (s *Server) packageApp(ctx context.Context, app *biopilot.Application) (exp
 		return out, err
 	}
 	for _, e := range ev {
-		out.Evidence = append(out.Evidence, export.Evidence{ID: e.ID, Category: e.Category,
-			SHA256: e.SHA256, Size: e.Size, Filename: e.Filename})
+		x := export.Evidence{ID: e.ID, Category: e.Category, SHA256: e.SHA256, Size: e.Size, Filename: e.Filename}
+		// The SM3 recorded at upload: the package then copies the file without hashing it.
+		a, err := s.db.Attachment(ctx, e.ID)
+		if err != nil {
+			return out, err
+		}
+		if a.SHA256 == e.SHA256 && a.Size == e.Size {
+			x.SM3 = a.SM3
+		}
+		out.Evidence = append(out.Evidence, x)
 	}
 	if out.Meta, err = s.formMeta(ctx, app, ts); err != nil {
 		return out, err
