@@ -26,6 +26,32 @@ func init() {
 	// appNumber is an application's number (申请编号, export.Number) in templates:
 	// {{appNumber $.Program .App}}; the same number as on its PDF and package.
 	templateFuncs["appNumber"] = export.Number
+	// sealTime shows a seal's RFC 3339 signing time in Beijing time.
+	templateFuncs["sealTime"] = func(s string) string {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return s
+		}
+		return beijing(t)
+	}
+	// roleLabel and auditResult show an audit record's role and result in Chinese.
+	templateFuncs["roleLabel"] = func(s string) string {
+		if s == "" {
+			return "（未登录）"
+		}
+		return biopilot.Role(s).Label()
+	}
+	templateFuncs["auditResult"] = func(s string) string {
+		switch s {
+		case auditOK:
+			return "成功"
+		case auditDenied:
+			return "拒绝"
+		case auditFailed:
+			return "失败"
+		}
+		return s
+	}
 }
 
 // historyItem is one transition as the reviewer sees it, with its seal checked.
