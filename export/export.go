@@ -10,8 +10,8 @@
 //	recommendation/signatures/NN-<purpose>.json           (the letter's own seals, if any)
 //	applications/<no>/snapshot.json                        canonical: its SM3 is the snapshot hash
 //	applications/<no>/evidence/<category>/<sha8>-<name>    every evidence file, as stored
-//	applications/<no>/申请表.pdf                            (rendered while the evidence is copied)
 //	applications/<no>/signatures/NN-<purpose>.json        what each seal signed (canonical)
+//	applications/<no>/申请表.pdf                            (rendered while the rest is written)
 //	manifest.json                                          last
 //
 // Everything is streamed: evidence files are copied from their opener through the
@@ -254,14 +254,10 @@ func checkSegment(s string) error {
 	return nil
 }
 
-// addApplication writes one application's files and signatures.
+// addApplication writes one application's files and signatures. Its 申请表 is
+// rendered on another core meanwhile, and goes in last.
 func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Program, r *render.Renderer, open Opener, a *Application) error {
 	dir := "applications/" + a.Number + "/"
-	// the snapshot, canonical: its SM3 must be the hash the seals signed
-	canon, err := snapshotFile(a)
-	if err != nil {
-		return fmt.Errorf("export: application %d: %w", a.App.ID, err)
-	}
 	doc, err := snapshotDocument(p, a.App.Snapshot)
 	if err != nil {
 		return fmt.Errorf("export: application %d: %w", a.App.ID, err)
@@ -273,9 +269,12 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 	if m.SnapshotHash == "" {
 		m.SnapshotHash = a.App.SnapshotHash
 	}
-	// The 申请表 is rendered on another core while the evidence is copied, and goes
-	// in after it.
 	pdf := renderAhead(func(w io.Writer) error { return r.FormPDF(w, p, doc, m) })
+	// the snapshot, canonical: its SM3 must be the hash the seals signed
+	canon, err := snapshotFile(a)
+	if err != nil {
+		return fmt.Errorf("export: application %d: %w", a.App.ID, err)
+	}
 	snapPath := dir + "snapshot.json"
 	if _, err := pw.AddFile(snapPath, bytes.NewReader(canon)); err != nil {
 		return err
@@ -300,9 +299,6 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 		}
 		paths = append(paths, name)
 	}
-	if err := pdf.add(pw, pdfPath); err != nil {
-		return err
-	}
 	var signed []Signed
 	for _, t := range a.Transitions {
 		s, err := FromTransition(t)
@@ -319,6 +315,9 @@ func addApplication(ctx context.Context, pw *seal.PackageWriter, p *program.Prog
 	}
 	for _, f := range pw.Manifest().Files[before:] {
 		paths = append(paths, f.Path)
+	}
+	if err := pdf.add(pw, pdfPath); err != nil {
+		return err
 	}
 	pw.AddApplication(seal.ManifestApplication{
 		ID: a.App.ID, Number: a.Number, OrgName: a.App.OrgName, PlatformName: a.App.PlatformName,
@@ -415,43 +414,6 @@ func addEvidence(ctx context.Context, pw *seal.PackageWriter, open Opener, name 
 	}
 	if f.SHA256 != strings.ToLower(e.SHA256) {
 		return fmt.Errorf("export: evidence %s: stored content has SHA-256 %s, not %s", e.Filename, f.SHA256, e.SHA256)
-	}
-	return nil
-}
-
-// pendingPDF is a PDF being rendered into memory.
-type pendingPDF struct {
-	buf  bytes.Buffer
-	done chan error
-}
-
-// renderAhead starts rendering a PDF into memory. A form's PDF is bounded by the
-// form (its text fields have limits), not by the size of the evidence.
-func renderAhead(render func(io.Writer) error) *pendingPDF {
-	p := &pendingPDF{done: make(chan error, 1)}
-	go func() { p.done <- render(&p.buf) }()
-	return p
-}
-
-// add waits for the PDF and adds it to the package.
-func (p *pendingPDF) add(pw *seal.PackageWriter, name string) error {
-	if err := <-p.done; err != nil {
-		return fmt.Errorf("export: %s: %w", name, err)
-	}
-	if _, err := pw.AddFile(name, &p.buf); err != nil {
-		return fmt.Errorf("export: %s: %w", name, err)
-	}
-	return nil
-}
-
-// addPDF renders a PDF straight into the package through a pipe.
-func addPDF(pw *seal.PackageWriter, name string, render func(io.Writer) error) error {
-	pr, pwr := io.Pipe()
-	go func() { pwr.CloseWithError(render(pwr)) }()
-	_, err := pw.AddFile(name, pr)
-	pr.CloseWithError(io.ErrClosedPipe) // stops the renderer if AddFile gave up early
-	if err != nil {
-		return fmt.Errorf("export: %s: %w", name, err)
 	}
 	return nil
 }

@@ -55,10 +55,10 @@ func TestApplicationPackageVerifies(t *testing.T) {
 		"applications/" + no + "/snapshot.json",
 		"applications/" + no + "/evidence/license/" + f.app.Evidence[0].SHA256[:8] + "-营业执照.pdf",
 		"applications/" + no + "/evidence/site/" + f.app.Evidence[1].SHA256[:8] + "-site_ photo 1.jpg",
-		"applications/" + no + "/申请表.pdf",
 		"applications/" + no + "/signatures/01-submit.json",
 		"applications/" + no + "/signatures/02-recommend.json",
 		"applications/" + no + "/signatures/03-recommend.json",
+		"applications/" + no + "/申请表.pdf",
 		"manifest.json",
 	}
 	if got := names(t, pkg); !slices.Equal(got, want) {
