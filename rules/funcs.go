@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/decls"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -162,6 +163,13 @@ func (lib *library) label(key string) string {
 	return key
 }
 
+// function declares a function of the language. Its bindings check their
+// arguments' types themselves, so CEL's runtime type guards, which cost more
+// than most of the functions, are disabled.
+func function(name string, opts ...cel.FunctionOpt) cel.EnvOption {
+	return cel.Function(name, append(opts, decls.DisableTypeGuards(true))...)
+}
+
 // envOptions are the CEL declarations of the language.
 func (lib *library) envOptions() []cel.EnvOption {
 	str := func(f func(string) ref.Val) cel.OverloadOpt {
@@ -178,7 +186,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 		for _, a := range args[1:] {
 			id += "_" + a.String()
 		}
-		return cel.Function(name, cel.MemberOverload(id, args, result, binding))
+		return function(name, cel.MemberOverload(id, args, result, binding))
 	}
 	keyed := func(f func(obj map[string]any, key string) ref.Val) cel.OverloadOpt {
 		return cel.BinaryBinding(func(o, k ref.Val) ref.Val {
@@ -223,7 +231,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 			}
 			return types.Double(f)
 		})),
-		cel.Function("num", cel.MemberOverload("doc_num_string_double", []*cel.Type{cel.DynType, cel.StringType, cel.DoubleType}, cel.DoubleType,
+		function("num", cel.MemberOverload("doc_num_string_double", []*cel.Type{cel.DynType, cel.StringType, cel.DoubleType}, cel.DoubleType,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 				m, ok := nativeMap(args[0])
 				k, ok2 := args[1].(types.String)
@@ -254,7 +262,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 		docFn("chars", []*cel.Type{cel.DynType, cel.StringType}, cel.IntType, keyed(func(m map[string]any, k string) ref.Val {
 			return types.Int(chars(m, k, nil))
 		})),
-		cel.Function("chars", cel.MemberOverload("doc_chars_string_list", []*cel.Type{cel.DynType, cel.StringType, listDyn}, cel.IntType,
+		function("chars", cel.MemberOverload("doc_chars_string_list", []*cel.Type{cel.DynType, cel.StringType, listDyn}, cel.IntType,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 				m, ok := nativeMap(args[0])
 				k, ok2 := args[1].(types.String)
@@ -263,7 +271,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.Int(chars(m, string(k), stringList(args[2])))
 			}))),
-		cel.Function("texts", cel.MemberOverload("doc_texts_list_list", []*cel.Type{cel.DynType, listDyn, listDyn}, listStrings,
+		function("texts", cel.MemberOverload("doc_texts_list_list", []*cel.Type{cel.DynType, listDyn, listDyn}, listStrings,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 				m, ok := nativeMap(args[0])
 				if !ok {
@@ -409,7 +417,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 			}
 			return types.Double(total)
 		})),
-		cel.Function("column", cel.MemberOverload("doc_column_string_string", []*cel.Type{cel.DynType, cel.StringType, cel.StringType}, listDyn,
+		function("column", cel.MemberOverload("doc_column_string_string", []*cel.Type{cel.DynType, cel.StringType, cel.StringType}, listDyn,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 				m, ok := nativeMap(args[0])
 				k, ok2 := args[1].(types.String)
@@ -428,7 +436,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.NewDynamicList(types.DefaultTypeAdapter, out)
 			}))),
-		cel.Function("except", cel.Overload("except_list_list", []*cel.Type{listDyn, listDyn}, listDyn,
+		function("except", cel.Overload("except_list_list", []*cel.Type{listDyn, listDyn}, listDyn,
 			cel.BinaryBinding(func(a, b ref.Val) ref.Val {
 				la, ok := a.(traits.Lister)
 				lb, ok2 := b.(traits.Lister)
@@ -453,7 +461,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.NewRefValList(types.DefaultTypeAdapter, out)
 			}))),
-		cel.Function("found_in", cel.Overload("found_in_list_dyn", []*cel.Type{listDyn, cel.DynType}, listStrings,
+		function("found_in", cel.Overload("found_in_list_dyn", []*cel.Type{listDyn, cel.DynType}, listStrings,
 			cel.BinaryBinding(func(needles, hay ref.Val) ref.Val {
 				// A list is joined with line breaks, which no needle holds, so that a
 				// single search per needle cannot match across two items.
@@ -469,7 +477,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.NewStringList(types.DefaultTypeAdapter, out)
 			}))),
-		cel.Function("containing", cel.Overload("containing_list_list", []*cel.Type{listDyn, listDyn}, listStrings,
+		function("containing", cel.Overload("containing_list_list", []*cel.Type{listDyn, listDyn}, listStrings,
 			cel.BinaryBinding(func(hay, needles ref.Val) ref.Val {
 				ns := stringList(needles)
 				var out []string
@@ -483,7 +491,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.NewStringList(types.DefaultTypeAdapter, out)
 			}))),
-		cel.Function("labels", cel.Overload("labels_string_list", []*cel.Type{cel.StringType, listDyn}, listStrings,
+		function("labels", cel.Overload("labels_string_list", []*cel.Type{cel.StringType, listDyn}, listStrings,
 			cel.BinaryBinding(func(k, opts ref.Val) ref.Val {
 				key, ok := k.(types.String)
 				if !ok {
@@ -500,7 +508,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.NewStringList(types.DefaultTypeAdapter, out)
 			}))),
-		cel.Function("texts", cel.MemberOverload("doc_texts_list_list_string", []*cel.Type{cel.DynType, listDyn, listDyn, cel.StringType}, cel.StringType,
+		function("texts", cel.MemberOverload("doc_texts_list_list_string", []*cel.Type{cel.DynType, listDyn, listDyn, cel.StringType}, cel.StringType,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 				m, ok := nativeMap(args[0])
 				sep, ok2 := args[3].(types.String)
@@ -509,9 +517,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.String(strings.Join(texts(m, stringList(args[1]), stringList(args[2])), string(sep)))
 			}))),
-		cel.Function("text", cel.Overload("text_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+		function("text", cel.Overload("text_dyn", []*cel.Type{cel.DynType}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(format(v)) }))),
-		cel.Function("cat", cel.Overload("cat_list", []*cel.Type{listDyn}, cel.StringType,
+		function("cat", cel.Overload("cat_list", []*cel.Type{listDyn}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {
 				l, ok := v.(traits.Lister)
 				if !ok {
@@ -524,7 +532,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.String(b.String())
 			}))),
-		cel.Function("pct", cel.Overload("pct_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+		function("pct", cel.Overload("pct_dyn", []*cel.Type{cel.DynType}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {
 				f, ok := toFloat(v.Value())
 				if !ok {
@@ -532,7 +540,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.String(percent(f))
 			}))),
-		cel.Function("sum", cel.Overload("sum_list", []*cel.Type{listDyn}, cel.DoubleType,
+		function("sum", cel.Overload("sum_list", []*cel.Type{listDyn}, cel.DoubleType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {
 				l, ok := v.(traits.Lister)
 				if !ok {
@@ -548,9 +556,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.Double(total)
 			}))),
-		cel.Function("label", cel.Overload("label_string", []*cel.Type{cel.StringType}, cel.StringType,
+		function("label", cel.Overload("label_string", []*cel.Type{cel.StringType}, cel.StringType,
 			str(func(s string) ref.Val { return types.String(lib.label(s)) }))),
-		cel.Function("short_label", cel.Overload("short_label_string", []*cel.Type{cel.StringType}, cel.StringType,
+		function("short_label", cel.Overload("short_label_string", []*cel.Type{cel.StringType}, cel.StringType,
 			str(func(s string) ref.Val {
 				l := lib.label(s)
 				if i := strings.Index(l, "："); i > 0 {
@@ -558,7 +566,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.String(l)
 			}))),
-		cel.Function("option_label", cel.Overload("option_label_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.StringType,
+		function("option_label", cel.Overload("option_label_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.StringType,
 			cel.BinaryBinding(func(k, o ref.Val) ref.Val {
 				key, ok := k.(types.String)
 				opt, ok2 := o.(types.String)
@@ -570,7 +578,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return opt
 			}))),
-		cel.Function("re_match", cel.Overload("re_match_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+		function("re_match", cel.Overload("re_match_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
 			cel.BinaryBinding(func(s, p ref.Val) ref.Val {
 				str, ok := s.(types.String)
 				pat, ok2 := p.(types.String)
@@ -583,14 +591,14 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				return types.Bool(re.MatchString(string(str)))
 			}))),
-		cel.Function("uscc_error", cel.Overload("uscc_error_string", []*cel.Type{cel.StringType}, cel.StringType,
+		function("uscc_error", cel.Overload("uscc_error_string", []*cel.Type{cel.StringType}, cel.StringType,
 			str(func(s string) ref.Val {
 				if err := uscc.Validate(s); err != nil {
 					return types.String(biopilot.ErrorMessage(err))
 				}
 				return types.String("")
 			}))),
-		cel.Function("uscc_division", cel.Overload("uscc_division_string", []*cel.Type{cel.StringType}, cel.StringType,
+		function("uscc_division", cel.Overload("uscc_division_string", []*cel.Type{cel.StringType}, cel.StringType,
 			str(func(s string) ref.Val { return types.String(uscc.Division(s)) }))),
 	}
 }
