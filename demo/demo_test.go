@@ -57,7 +57,8 @@ func seed(t *testing.T) *seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, err := SeedReview(ctx, ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fs, MasterKey: mk, Hash: hash})
+	srv := web.NewServer(web.DefaultConfig(), web.Deps{DB: db, Program: prog, Rules: eng, Files: fs, MasterKey: mk})
+	more, err := SeedReview(ctx, ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fs, Workflow: srv, Hash: hash})
 	if err != nil {
 		t.Fatal(err)
 	}

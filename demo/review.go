@@ -11,25 +11,34 @@ import (
 	"biopilot/files"
 	"biopilot/program"
 	"biopilot/rules"
-	"biopilot/seal"
 	"biopilot/store"
 	"biopilot/uscc"
-	"biopilot/web"
 )
 
-// ReviewDeps are what SeedReview works with: the same store, program (with the
-// demo's deadlines), rules, evidence store, master key and clock as the server
-// that will serve the demo, so that the seals it makes are the server's.
+// Workflow takes workflow actions as the web pages do, without a request.
+// *web.Server implements it (web/review_seed.go); package demo does not import
+// web, so that the web tests may use demo.
+type Workflow interface {
+	// SubmitAs submits as the applicant's submit page does.
+	SubmitAs(ctx context.Context, u *biopilot.User, appID int64) (*biopilot.Application, error)
+	// ActAs takes a reviewer's action; decision is the API's action body.
+	ActAs(ctx context.Context, u *biopilot.User, appID int64, action string, decision json.RawMessage) (*biopilot.Application, error)
+	// LetterAs works on u's city's recommendation letter ("save", "propose",
+	// "cosign", "decline", "send"); change is the API's body.
+	LetterAs(ctx context.Context, u *biopilot.User, action string, change json.RawMessage) (*store.Recommendation, error)
+}
+
+// ReviewDeps are what SeedReview works with.
 type ReviewDeps struct {
 	DB      *store.DB
-	Program *program.Program
+	Program *program.Program // with the demo's deadlines
 	Rules   *rules.Engine
 	Files   *files.Store
-	// MasterKey must be the server's: the authorities' and organisations' signing
-	// keys created here are encrypted under it.
-	MasterKey seal.MasterKey
-	// Clock tells the time of every submission and decision; nil is the system clock.
-	Clock biopilot.Clock
+	// Workflow is a web server over the same store, program, rules and evidence
+	// store, with the master key and clock of the server that will serve the demo
+	// (the seals made here are encrypted under that key):
+	// web.NewServer(cfg, web.Deps{DB, Program, Rules, Clock, Files, MasterKey}).
+	Workflow Workflow
 	// Hash turns the demo password into a stored hash.
 	Hash func(string) (string, error)
 }
@@ -70,11 +79,10 @@ var reviewSamples = []reviewSample{
 // authorities' seals, audit records, notifications) — to the states listed on
 // reviewSamples. It returns the new applicant accounts.
 func SeedReview(ctx context.Context, d ReviewDeps) ([]Account, error) {
-	if d.DB == nil || d.Program == nil || d.Rules == nil || d.Files == nil || d.Hash == nil {
-		return nil, fmt.Errorf("demo: SeedReview needs the store, the program, the rules, the evidence store and a hash")
+	if d.DB == nil || d.Program == nil || d.Rules == nil || d.Files == nil || d.Workflow == nil || d.Hash == nil {
+		return nil, fmt.Errorf("demo: SeedReview needs the store, the program, the rules, the evidence store, the workflow and a hash")
 	}
-	srv := web.NewServer(web.DefaultConfig(), web.Deps{DB: d.DB, Program: d.Program, Rules: d.Rules,
-		Clock: d.Clock, Files: d.Files, MasterKey: d.MasterKey})
+	srv := d.Workflow
 	pwHash, err := d.Hash(Password)
 	if err != nil {
 		return nil, err
@@ -102,30 +110,31 @@ func SeedReview(ctx context.Context, d ReviewDeps) ([]Account, error) {
 		if s.city == "440600" {
 			miit, drc = who["fs-miit"], who["fs-drc"]
 		}
-		checks := &web.Checks{Authenticity: true, Completeness: true, Validity: true,
-			Notes: "已核对营业执照、场地证明和设备清单原件。"}
-		opinion := "该平台设备配置齐全，近三年中试服务业绩突出，知识产权保护制度健全，同意推荐。"
+		propose := body(map[string]any{
+			"checks": map[string]any{"authenticity": true, "completeness": true, "validity": true,
+				"notes": "已核对营业执照、场地证明和设备清单原件。"},
+			"opinion": "该平台设备配置齐全，近三年中试服务业绩突出，知识产权保护制度健全，同意推荐。"})
 		var steps []func() error
 		switch s.to {
 		case biopilot.StateReturned:
 			steps = append(steps, func() error {
-				_, err := srv.ActAs(ctx, miit, app.ID, "city_return", web.Decision{
-					Reason: "部分信息与佐证材料不一致，请核对修改后重新提交。",
-					FieldReasons: []web.FieldReason{
-						{Field: "site.area_m2", Reason: "场地面积与不动产权证书记载不一致，请核对。"},
-						{Field: "platform.operating_years", Reason: "运营年限请按首个中试项目的合同日期计算。"},
-						{Field: "section:goals", Reason: "量化目标请补充 2027 年的服务额。"},
-					}})
+				_, err := srv.ActAs(ctx, miit, app.ID, "city_return", body(map[string]any{
+					"reason": "部分信息与佐证材料不一致，请核对修改后重新提交。",
+					"field_reasons": []map[string]string{
+						{"field": "site.area_m2", "reason": "场地面积与不动产权证书记载不一致，请核对。"},
+						{"field": "platform.operating_years", "reason": "运营年限请按首个中试项目的合同日期计算。"},
+						{"field": "section:goals", "reason": "量化目标请补充 2027 年的服务额。"},
+					}}))
 				return err
 			})
 		case biopilot.StateCityProposed, biopilot.StateAtProvince:
 			steps = append(steps, func() error {
-				_, err := srv.ActAs(ctx, miit, app.ID, "city_propose", web.Decision{Checks: checks, Opinion: opinion})
+				_, err := srv.ActAs(ctx, miit, app.ID, "city_propose", propose)
 				return err
 			})
 			if s.to == biopilot.StateAtProvince {
 				steps = append(steps, func() error {
-					_, err := srv.ActAs(ctx, drc, app.ID, "city_cosign", web.Decision{})
+					_, err := srv.ActAs(ctx, drc, app.ID, "city_cosign", nil)
 					fsLetter = append(fsLetter, app.ID)
 					return err
 				})
@@ -141,13 +150,13 @@ func SeedReview(ctx context.Context, d ReviewDeps) ([]Account, error) {
 	if len(fsLetter) > 0 {
 		for _, step := range []struct {
 			who, action string
-			c           web.LetterChange
+			c           json.RawMessage
 		}{
-			{"fs-miit", "save", web.LetterChange{Number: "佛工信函〔2025〕36号", ApplicationIDs: fsLetter,
-				Opinion: "经佛山市工业和信息化局、佛山市发展和改革局联合审核，申报材料真实、完整、有效，同意推荐。"}},
-			{"fs-miit", "propose", web.LetterChange{}},
-			{"fs-drc", "cosign", web.LetterChange{}},
-			{"fs-miit", "send", web.LetterChange{}},
+			{"fs-miit", "save", body(map[string]any{"number": "佛工信函〔2025〕36号", "application_ids": fsLetter,
+				"opinion": "经佛山市工业和信息化局、佛山市发展和改革局联合审核，申报材料真实、完整、有效，同意推荐。"})},
+			{"fs-miit", "propose", nil},
+			{"fs-drc", "cosign", nil},
+			{"fs-miit", "send", nil},
 		} {
 			if _, err := srv.LetterAs(ctx, who[step.who], step.action, step.c); err != nil {
 				return nil, fmt.Errorf("demo: 佛山's letter, %s: %w", step.action, err)
@@ -230,6 +239,15 @@ func reviewApplication(ctx context.Context, d ReviewDeps, s reviewSample, pwHash
 		return nil, nil, err
 	}
 	return out, u, nil
+}
+
+// body encodes a request body (the values are the demo's own: it cannot fail).
+func body(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // evidencePDF is a one-page PDF naming the sample and the evidence category, so

@@ -63,6 +63,8 @@ type historyItem struct {
 	Opinion string
 	Checks  *Checks
 	Fields  []FieldReason
+	// LetterID is the recommendation letter a city_send carried (its PDF is linked).
+	LetterID int64
 }
 
 // evidenceItem is one evidence file of the snapshot.
@@ -123,6 +125,9 @@ func (s *Server) reviewView(r *http.Request, u *biopilot.User, app *biopilot.App
 				if letter, ok := p["letter"]; ok && sig == nil {
 					// A city_send: the letter's seals sign the letter.
 					h.Sig, h.SealOK, h.SealMsg = verifyLetterSeals(letter, p["letter_signatures"])
+					if id, ok := p["letter_id"].(float64); ok {
+						h.LetterID = int64(id)
+					}
 				}
 				h.Opinion, _ = p["opinion"].(string)
 				if c, ok := p["checks"]; ok && c != nil {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -19,26 +21,6 @@ import (
 // OfflineAddress is the client address recorded in the audit trail for what is
 // done through these functions rather than over the network.
 const OfflineAddress = "local"
-
-// Decision is what a reviewer decides with an action: the reason (return, refusal,
-// decline, revocation), the opinion and the three checks (recommendation), the
-// reasons attached to fields or sections ("section:ID") of a return.
-type Decision struct {
-	Reason       string
-	Opinion      string
-	Checks       *Checks
-	FieldReasons []FieldReason
-}
-
-// LetterChange is a change to a city's recommendation document: the letter
-// number, the joint opinion and the ordered applications (save), or the reason of
-// a decline.
-type LetterChange struct {
-	Number         string
-	Opinion        string
-	ApplicationIDs []int64
-	Reason         string
-}
 
 // offlineRequest is a request of u, for the helpers that read the user, the
 // address and the path values from a request.
@@ -73,23 +55,47 @@ func (s *Server) SubmitAs(ctx context.Context, u *biopilot.User, appID int64) (*
 
 // ActAs takes a reviewer's workflow action (city_return, city_propose,
 // city_cosign, prov_propose, …) on an application as u, as the review page does.
-func (s *Server) ActAs(ctx context.Context, u *biopilot.User, appID int64, action string, d Decision) (*biopilot.Application, error) {
+// decision is the body of POST /api/v1/applications/{id}/actions/{action}:
+// {"reason", "opinion", "checks": {"authenticity", "completeness", "validity",
+// "notes"}, "field_reasons": [{"field", "reason"}]} (empty for none).
+func (s *Server) ActAs(ctx context.Context, u *biopilot.User, appID int64, action string, decision json.RawMessage) (*biopilot.Application, error) {
+	var in actionInput
+	if err := decodeStrict(decision, &in); err != nil {
+		return nil, err
+	}
 	r, err := offlineRequest(ctx, u, appID)
 	if err != nil {
 		return nil, err
 	}
-	return s.act(r, action, actionInput{Reason: d.Reason, Opinion: d.Opinion, Checks: d.Checks, FieldReasons: d.FieldReasons})
+	return s.act(r, action, in)
 }
 
 // LetterAs works on u's city's recommendation document as the letter page does:
-// "save" (city_miit: number, opinion, order), "propose" (city_miit seals it),
-// "cosign" (city_drc seals it), "decline" (city_drc, with a reason) and "send"
-// (city_miit sends it to the province, moving every listed application to
-// at_province in one transaction).
-func (s *Server) LetterAs(ctx context.Context, u *biopilot.User, action string, c LetterChange) (*store.Recommendation, error) {
-	in := letterInput{Number: c.Number, Opinion: c.Opinion, ApplicationIDs: c.ApplicationIDs, Reason: c.Reason}
+// "save" (city_miit: {"number", "opinion", "application_ids"} in order),
+// "propose" (city_miit seals it), "cosign" (city_drc seals it), "decline"
+// (city_drc, {"reason"}) and "send" (city_miit sends it to the province, moving
+// every listed application to at_province in one transaction). change is the
+// body of PUT /api/v1/recommendation or POST /api/v1/recommendation/{action}.
+func (s *Server) LetterAs(ctx context.Context, u *biopilot.User, action string, change json.RawMessage) (*store.Recommendation, error) {
+	var in letterInput
+	if err := decodeStrict(change, &in); err != nil {
+		return nil, err
+	}
 	if action == "save" {
 		return s.saveLetter(ctx, u, in)
 	}
 	return s.letterAction(ctx, u, OfflineAddress, action, in)
+}
+
+// decodeStrict decodes a JSON object refusing unknown members; empty is {}.
+func decodeStrict(data json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return biopilot.Errorf(biopilot.EINVALID, "请求内容格式错误：%v", err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,35 +101,54 @@ func TestSeedHelpers(t *testing.T) {
 	}
 
 	// A reviewer's decision is checked as on the page.
-	if _, err := f.srv.ActAs(ctx, f.users["citygz"], app.ID, "city_propose", Decision{Opinion: "同意"}); biopilot.ErrorCode(err) != biopilot.EINVALID {
+	if _, err := f.srv.ActAs(ctx, f.users["citygz"], app.ID, "city_propose", json.RawMessage(`{"opinion": "同意"}`)); biopilot.ErrorCode(err) != biopilot.EINVALID {
 		t.Fatalf("propose without checks: %v", err)
 	}
-	if _, err := f.srv.ActAs(ctx, f.users["cityfs"], app.ID, "city_return", Decision{Reason: "x"}); biopilot.ErrorCode(err) != biopilot.ENOTFOUND {
+	if _, err := f.srv.ActAs(ctx, f.users["cityfs"], app.ID, "city_return", json.RawMessage(`{"reason": "x"}`)); biopilot.ErrorCode(err) != biopilot.ENOTFOUND {
 		t.Fatalf("佛山 acted on 广州's application: %v", err)
 	}
-	checks := &Checks{Authenticity: true, Completeness: true, Validity: true}
-	if _, err := f.srv.ActAs(ctx, f.users["citygz"], app.ID, "city_propose", Decision{Checks: checks, Opinion: "同意推荐"}); err != nil {
+	if _, err := f.srv.ActAs(ctx, f.users["citygz"], app.ID, "city_propose", json.RawMessage(`{"opinon": "同意推荐"}`)); biopilot.ErrorCode(err) != biopilot.EINVALID {
+		t.Fatalf("a misspelt member was accepted: %v", err)
+	}
+	propose := `{"checks": {"authenticity": true, "completeness": true, "validity": true}, "opinion": "同意推荐"}`
+	if _, err := f.srv.ActAs(ctx, f.users["citygz"], app.ID, "city_propose", json.RawMessage(propose)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.ActAs(ctx, f.users["drcgz"], app.ID, "city_cosign", Decision{}); err != nil {
+	if _, err := f.srv.ActAs(ctx, f.users["drcgz"], app.ID, "city_cosign", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []struct {
 		who, action string
-		c           LetterChange
+		c           string
 	}{
-		{"citygz", "save", LetterChange{Number: "穗工信函〔2025〕9号", Opinion: "同意推荐。", ApplicationIDs: []int64{app.ID}}},
-		{"citygz", "propose", LetterChange{}},
-		{"drcgz", "cosign", LetterChange{}},
-		{"citygz", "send", LetterChange{}},
+		{"citygz", "save", fmt.Sprintf(`{"number": "穗工信函〔2025〕9号", "opinion": "同意推荐。", "application_ids": [%d]}`, app.ID)},
+		{"citygz", "propose", ""},
+		{"drcgz", "cosign", ""},
+		{"citygz", "send", "{}"},
 	} {
-		if _, err := f.srv.LetterAs(ctx, f.users[step.who], step.action, step.c); err != nil {
+		if _, err := f.srv.LetterAs(ctx, f.users[step.who], step.action, json.RawMessage(step.c)); err != nil {
 			t.Fatalf("letter %s by %s: %v", step.action, step.who, err)
 		}
 	}
 	if st := f.state(app.ID); st != biopilot.StateAtProvince {
 		t.Fatalf("after sending: %s", st)
 	}
+	// The province reads the sent letter (authz.CheckLetterRead) and finds it on
+	// the review page; another city does not.
+	w := f.as("province").do("GET", idPath("/review/applications/%d", app.ID), nil)
+	wantStatus(t, w, 200)
+	m := regexp.MustCompile(`/api/v1/recommendations/(\d+)/letter\.pdf`).FindStringSubmatch(w.Body.String())
+	if m == nil {
+		t.Fatal("the province's review page does not link the letter")
+	}
+	letterPDF := "/api/v1/recommendations/" + m[1] + "/letter.pdf"
+	w = f.as("province").do("GET", letterPDF, nil)
+	wantStatus(t, w, 200)
+	if !strings.HasPrefix(w.Body.String(), "%PDF-") {
+		t.Errorf("letter.pdf is not a PDF: %.20q", w.Body.String())
+	}
+	wantStatus(t, f.as("cityfs").do("GET", letterPDF, nil), 404)
+	wantStatus(t, f.as("applicantA").do("GET", letterPDF, nil), 404)
 	// The audit trail names the offline address.
 	recs, _, err := f.db.AuditRecords(ctx, store.AuditFilter{Object: fmt.Sprintf("application:%d", app.ID), Limit: 50})
 	if err != nil || len(recs) < 4 {
