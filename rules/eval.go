@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -21,6 +22,19 @@ type activation struct {
 	vals              []ref.Val // the rule's lets, then problems; nil: not computed
 	engine            *Engine
 	globals           []ref.Val // the rules file's lets; nil: not computed
+	// frame wraps the activation for every evaluation of a document, so that
+	// each expression does not take and return one of CEL's own.
+	frame *interpreter.ExecutionFrame
+}
+
+// eval evaluates an expression in the activation.
+func (a *activation) eval(p cel.Program) (ref.Val, error) {
+	var in any = a
+	if a.frame != nil {
+		in = a.frame
+	}
+	v, _, err := p.Eval(in)
+	return v, err
 }
 
 // computing marks a let being computed, to report a let that refers to itself.
@@ -44,7 +58,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	for i, n := range r.letNames {
 		if n == name {
 			return a.slot(i, func() ref.Val {
-				v, _, err := r.lets[i].Eval(a)
+				v, err := a.eval(r.lets[i])
 				if err != nil {
 					return types.NewErr("let %s：%v", n, err)
 				}
@@ -74,7 +88,7 @@ func (a *activation) global(name string) (any, bool) {
 		// A global let sees no rule's names.
 		saved, savedEach := a.rule, a.each
 		a.rule, a.each = nil, nil
-		v, _, err := a.engine.globals[i].Eval(a)
+		v, err := a.eval(a.engine.globals[i])
 		a.rule, a.each = saved, savedEach
 		if err != nil {
 			v = types.NewErr("let %s：%v", n, err)
@@ -101,7 +115,7 @@ func (a *activation) slot(i int, compute func() ref.Val) ref.Val {
 func (a *activation) problems() ref.Val {
 	var out []ref.Val
 	for i, c := range a.rule.checks {
-		v, _, err := c.when.Eval(a)
+		v, err := a.eval(c.when)
 		if err != nil {
 			return types.NewErr("checks[%d]：%v", i, err)
 		}
@@ -136,7 +150,7 @@ func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Resu
 	if r.forEach == nil {
 		return append(out, r.evalCases(r.def.ID, act))
 	}
-	v, _, err := r.forEach.Eval(act)
+	v, err := act.eval(r.forEach)
 	if err != nil {
 		return append(out, r.errorResult(r.def.ID, err))
 	}
@@ -156,12 +170,12 @@ func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Resu
 
 // evalCases gives the result of the first case that holds.
 func (r *rule) evalCases(id string, act *activation) Result {
-	v, _, err := r.choose.Eval(act)
+	v, err := act.eval(r.choose)
 	if err != nil {
 		// Say which condition failed.
 		for i, c := range r.cases {
 			if c.when != nil {
-				if _, _, err := c.when.Eval(act); err != nil {
+				if _, err := act.eval(c.when); err != nil {
 					return r.errorResult(id, fmt.Errorf("cases[%d].when：%v", i, err))
 				}
 			}
@@ -177,7 +191,7 @@ func (r *rule) evalCases(id string, act *activation) Result {
 		}
 		res := r.result(id, c.status, msg)
 		if c.fields != nil {
-			f, _, err := c.fields.Eval(act)
+			f, err := act.eval(c.fields)
 			if err != nil {
 				return r.errorResult(id, fmt.Errorf("cases[%d].fields：%v", i, err))
 			}

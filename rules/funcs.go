@@ -525,12 +525,13 @@ func (lib *library) envOptions() []cel.EnvOption {
 				if !ok {
 					return types.MaybeNoSuchOverloadErr(v)
 				}
-				var b strings.Builder
+				var buf [128]byte
+				b := buf[:0]
 				n, _ := l.Size().(types.Int)
 				for i := types.Int(0); i < n; i++ {
-					writeText(&b, l.Get(i))
+					b = appendText(b, l.Get(i))
 				}
-				return types.String(b.String())
+				return types.String(b)
 			}))),
 		function("pct", cel.Overload("pct_dyn", []*cel.Type{cel.DynType}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {

@@ -8,9 +8,12 @@
 package rules
 
 import (
+	"sync"
+
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/interpreter"
 
 	"biopilot/program"
 )
@@ -76,6 +79,8 @@ type Engine struct {
 	// globals are the rules file's lets, computed once per document.
 	globalNames []string
 	globals     []cel.Program
+	// acts are activations to reuse, one per concurrent evaluation.
+	acts sync.Pool
 }
 
 // Program is the program whose rules the engine evaluates.
@@ -132,20 +137,28 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	if doc == nil {
 		doc = program.Document{}
 	}
-	act := &activation{
-		doc:    types.DefaultTypeAdapter.NativeToValue(map[string]any(doc)),
-		params: e.params,
-		form:   e.form,
-		vals:   make([]ref.Val, e.maxSlots),
-		engine: e,
+	act, _ := e.acts.Get().(*activation)
+	if act == nil {
+		act = &activation{params: e.params, form: e.form, engine: e,
+			vals: make([]ref.Val, e.maxSlots), globals: make([]ref.Val, len(e.globals))}
 	}
-	if len(e.globals) > 0 {
-		act.globals = make([]ref.Val, len(e.globals))
+	act.doc = types.NewStringInterfaceMap(types.DefaultTypeAdapter, doc)
+	frame, err := interpreter.NewExecutionFrame(act)
+	if err == nil {
+		act.frame = frame
 	}
 	results := make([]Result, 0, len(e.rules)+4)
 	for _, r := range e.rules {
 		results = r.eval(e, doc, act, results)
 	}
+	if act.frame != nil {
+		act.frame.Close()
+	}
+	// Nothing of the document stays with the activation kept for the next.
+	act.doc, act.each, act.rule, act.frame = nil, nil, nil, nil
+	clear(act.vals)
+	clear(act.globals)
+	e.acts.Put(act)
 	return &Report{Verdict: e.Verdict(results), Rules: results}
 }
 

@@ -15,7 +15,6 @@ import (
 // message is rendered.
 type template struct {
 	parts []tplPart
-	size  int // a guess of the rendered length, to allocate once
 }
 
 type tplPart struct {
@@ -72,13 +71,6 @@ func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool,
 		}
 		add(tplPart{prg: prg})
 	}
-	for _, p := range t.parts {
-		if p.name || p.prg != nil {
-			t.size += 48
-		} else {
-			t.size += len(p.text)
-		}
-	}
 	return t, nil
 }
 
@@ -87,8 +79,9 @@ func (t *template) render(act *activation) (string, error) {
 	if len(t.parts) == 1 && !t.parts[0].name && t.parts[0].prg == nil {
 		return t.parts[0].text, nil
 	}
-	var b strings.Builder
-	b.Grow(t.size)
+	// Messages are short: built on the stack, copied once into the string.
+	var buf [512]byte
+	b := buf[:0]
 	for _, p := range t.parts {
 		var v ref.Val
 		switch {
@@ -97,11 +90,11 @@ func (t *template) render(act *activation) (string, error) {
 			v, _ = x.(ref.Val)
 		case p.prg != nil:
 			var err error
-			if v, _, err = p.prg.Eval(act); err != nil {
+			if v, err = act.eval(p.prg); err != nil {
 				return "", err
 			}
 		default:
-			b.WriteString(p.text)
+			b = append(b, p.text...)
 			continue
 		}
 		if v == nil {
@@ -110,9 +103,9 @@ func (t *template) render(act *activation) (string, error) {
 		if types.IsError(v) {
 			return "", v.(*types.Err)
 		}
-		writeText(&b, v)
+		b = appendText(b, v)
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 // constant reports whether an expression reads nothing that varies: not the

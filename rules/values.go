@@ -5,13 +5,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
-
-	"biopilot/program"
 )
 
 // Values: reading the document, and writing values for people.
@@ -133,14 +131,69 @@ func lookup(m map[string]any, key string) (any, bool) {
 // present: there, and text not blank.
 func present(v any) bool {
 	if s, ok := v.(string); ok {
-		for _, r := range s {
-			if !unicode.IsSpace(r) {
+		for i := 0; i < len(s); {
+			c := s[i]
+			if c < utf8.RuneSelf {
+				if !asciiSpace[c] {
+					return true
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !isSpace(r) {
 				return true
 			}
+			i += size
 		}
 		return false
 	}
 	return v != nil
+}
+
+// countChars is program.CountChars (the form's 字: code points that are not
+// white space), without a table search per character.
+func countChars(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isSpace(r) {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// asciiSpace are the ASCII characters unicode.IsSpace holds to be white space.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// isSpace is unicode.IsSpace for a character beyond ASCII: the Unicode
+// White_Space property, which is stable (values_test.go checks every code point).
+func isSpace(r rune) bool {
+	switch {
+	case r < 0x85:
+		return false
+	case r <= 0xA0:
+		return r == 0x85 || r == 0xA0
+	case r < 0x1680:
+		return false
+	case r < 0x2000:
+		return r == 0x1680
+	case r <= 0x200A:
+		return true
+	case r < 0x3000:
+		return r == 0x2028 || r == 0x2029 || r == 0x202F || r == 0x205F
+	}
+	return r == 0x3000
 }
 
 // filled: present, and lists and objects not empty.
@@ -161,14 +214,14 @@ func chars(m map[string]any, key string, cols []string) int {
 	}
 	switch x := v.(type) {
 	case string:
-		return program.CountChars(x)
+		return countChars(x)
 	case []any:
 		n := 0
 		for _, row := range x {
 			r, _ := row.(map[string]any)
 			for _, c := range cols {
 				if s, ok := r[c].(string); ok {
-					n += program.CountChars(s)
+					n += countChars(s)
 				}
 			}
 		}
@@ -217,65 +270,64 @@ func format(v ref.Val) string {
 	if s, ok := v.(types.String); ok {
 		return string(s)
 	}
-	var b strings.Builder
-	writeText(&b, v)
-	return b.String()
+	var buf [64]byte
+	return string(appendText(buf[:0], v))
 }
 
-func writeText(b *strings.Builder, v ref.Val) {
+// appendText appends a value for people: numbers without a trailing ".0",
+// lists joined with "、", true → "是", null → "未填写".
+func appendText(b []byte, v ref.Val) []byte {
 	switch x := v.(type) {
 	case types.String:
-		b.WriteString(string(x))
+		return append(b, x...)
 	case types.Int:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		return strconv.AppendInt(b, int64(x), 10)
 	case types.Uint:
-		b.WriteString(strconv.FormatUint(uint64(x), 10))
+		return strconv.AppendUint(b, uint64(x), 10)
 	case types.Double:
-		b.WriteString(formatNumber(float64(x)))
+		return appendNumber(b, float64(x))
 	case types.Bool:
 		if x {
-			b.WriteString("是")
-		} else {
-			b.WriteString("否")
+			return append(b, "是"...)
 		}
+		return append(b, "否"...)
 	case types.Null:
-		b.WriteString("未填写")
+		return append(b, "未填写"...)
 	case traits.Lister:
 		if ss, ok := x.Value().([]string); ok {
 			for i, s := range ss {
 				if i > 0 {
-					b.WriteString("、")
+					b = append(b, "、"...)
 				}
-				b.WriteString(s)
+				b = append(b, s...)
 			}
-			return
+			return b
 		}
 		n, _ := x.Size().(types.Int)
 		for i := types.Int(0); i < n; i++ {
 			if i > 0 {
-				b.WriteString("、")
+				b = append(b, "、"...)
 			}
-			writeText(b, x.Get(i))
+			b = appendText(b, x.Get(i))
 		}
-	default:
-		if n, ok := toFloat(v.Value()); ok {
-			b.WriteString(formatNumber(n))
-		} else {
-			fmt.Fprint(b, v.Value())
-		}
+		return b
 	}
+	if n, ok := toFloat(v.Value()); ok {
+		return appendNumber(b, n)
+	}
+	return fmt.Append(b, v.Value())
 }
 
-// formatNumber prints a number with at most two decimals and no trailing zeros.
-func formatNumber(f float64) string {
+// appendNumber appends a number with at most two decimals and no trailing zeros.
+func appendNumber(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return strconv.FormatFloat(f, 'f', -1, 64)
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
 	r := math.Round(f*100) / 100
 	if r == math.Trunc(r) && math.Abs(r) < 1e15 {
-		return strconv.FormatInt(int64(r), 10)
+		return strconv.AppendInt(b, int64(r), 10)
 	}
-	return strconv.FormatFloat(r, 'f', -1, 64)
+	return strconv.AppendFloat(b, r, 'f', -1, 64)
 }
 
 // percent prints a ratio as a percentage with one decimal, without ".0".

@@ -1,0 +1,53 @@
+package rules
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"biopilot/program"
+)
+
+// TestIsSpace checks the white space test against unicode.IsSpace at every
+// code point.
+func TestIsSpace(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := unicode.IsSpace(r)
+		var got bool
+		if r < utf8.RuneSelf {
+			got = asciiSpace[r]
+		} else {
+			got = isSpace(r)
+		}
+		if got != want {
+			t.Errorf("U+%04X: %t, want %t", r, got, want)
+		}
+	}
+}
+
+// TestCountChars compares countChars and present with program.CountChars on
+// texts of every kind: Chinese, spaces of every sort, invalid UTF-8.
+func TestCountChars(t *testing.T) {
+	pieces := []string{"中", "试", "a", " ", "\t", "\n", "\u3000", "\u00a0", "\u0085", "\u2003", "\u200b", "\u202f",
+		"\u1680", "\u205f", "\u2028", "é", "😀", "\xff", "\xe4\xb8", "\xc2", "\u3001", "1"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	texts := []string{"", " ", "\u3000\u3000", strings.Repeat("中试平台 ", 50)}
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		want := program.CountChars(s)
+		if got := countChars(s); got != want {
+			t.Errorf("countChars(%q) = %d, want %d", s, got, want)
+		}
+		if got := present(s); got != (want > 0) {
+			t.Errorf("present(%q) = %t, want %t", s, got, want > 0)
+		}
+	}
+}
