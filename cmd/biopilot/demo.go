@@ -12,7 +12,11 @@ import (
 	"biopilot"
 	"biopilot/auth"
 	"biopilot/demo"
+	"biopilot/files"
+	"biopilot/program"
 	"biopilot/rules"
+	"biopilot/store"
+	"biopilot/web"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -52,12 +56,16 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	accounts, err := demo.Seed(ctx, db, prog, eng, clock.Now(), func(pw string) (string, error) {
-		return auth.HashPassword(pw, auth.DefaultParams)
-	})
+	hash := func(pw string) (string, error) { return auth.HashPassword(pw, auth.DefaultParams) }
+	accounts, err := demo.Seed(ctx, db, prog, eng, clock.Now(), hash)
 	if err != nil {
 		return fmt.Errorf("写入演示数据：%w", err)
 	}
+	more, err := seedReview(ctx, &c, db, prog, eng, clock, hash)
+	if err != nil {
+		return fmt.Errorf("写入演示审核数据：%w", err)
+	}
+	accounts = append(accounts, more...)
 	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
 	fmt.Fprintf(e.stdout, "申报截止：%s 24:00（北京时间）；地市报送截止：%s 24:00\n\n", prog.Deadlines.Applicant, prog.Deadlines.City)
 	fmt.Fprintf(e.stdout, "演示账号（密码均为 %s）：\n", demo.Password)
@@ -103,4 +111,21 @@ func displayWidth(s string) int {
 		}
 	}
 	return n
+}
+
+// seedReview adds the sample applications in the review states, taking them through
+// the web layer's own code paths (submit, seals, reviewers' actions, the letter) with
+// the same master key and evidence store that serve uses afterwards.
+func seedReview(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) ([]demo.Account, error) {
+	mk, err := c.masterKey()
+	if err != nil {
+		return nil, err
+	}
+	fstore, err := files.Open(ctx, c.filesURL())
+	if err != nil {
+		return nil, err
+	}
+	defer fstore.Close()
+	srv := web.NewServer(web.DefaultConfig(), web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock, Files: fstore, MasterKey: mk})
+	return demo.SeedReview(ctx, demo.ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fstore, Workflow: srv, Hash: hash})
 }
