@@ -257,6 +257,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 			if !ok {
 				l = nil
 			}
+			if ss, ok := strings_(l); ok && len(ss) > 0 {
+				return newStrings(ss)
+			}
 			return types.NewDynamicList(types.DefaultTypeAdapter, l)
 		})),
 		docFn("chars", []*cel.Type{cel.DynType, cel.StringType}, cel.IntType, keyed(func(m map[string]any, k string) ref.Val {
@@ -277,7 +280,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 				if !ok {
 					return types.NoSuchOverloadErr()
 				}
-				return types.NewStringList(types.DefaultTypeAdapter, texts(m, stringList(args[1]), stringList(args[2])))
+				return newStrings(texts(m, stringList(args[1]), stringList(args[2])))
 			}))),
 
 		docFn("unfilled", []*cel.Type{cel.DynType, listDyn}, listStrings, cel.BinaryBinding(func(o, ks ref.Val) ref.Val {
@@ -291,7 +294,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 					out = append(out, k)
 				}
 			}
-			return types.NewStringList(types.DefaultTypeAdapter, out)
+			return newStrings(out)
 		})),
 		docFn("filled_keys", []*cel.Type{cel.DynType, cel.StringType}, listStrings, keyed(func(m map[string]any, k string) ref.Val {
 			v, _ := lookup(m, k)
@@ -302,7 +305,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 					out = append(out, key)
 				}
 			}
-			return types.NewStringList(types.DefaultTypeAdapter, out)
+			return newStrings(out)
 		})),
 		docFn("unmatched", []*cel.Type{cel.DynType, listDyn, cel.DynType}, listDyn, cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 			// The entries {key, format} whose value is present and does not match
@@ -385,7 +388,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 					out = append(out, o)
 				}
 			}
-			return types.NewStringList(types.DefaultTypeAdapter, out)
+			return newStrings(out)
 		})),
 		docFn("greater", []*cel.Type{cel.DynType, cel.StringType, cel.StringType}, cel.BoolType, cel.FunctionBinding(func(args ...ref.Val) ref.Val {
 			// Both numbers are filled and the first is greater.
@@ -450,7 +453,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 							out = append(out, x)
 						}
 					}
-					return types.NewStringList(types.DefaultTypeAdapter, out)
+					return newStrings(out)
 				}
 				var out []ref.Val
 				n, _ := la.Size().(types.Int)
@@ -465,8 +468,13 @@ func (lib *library) envOptions() []cel.EnvOption {
 			cel.BinaryBinding(func(needles, hay ref.Val) ref.Val {
 				// A list is joined with line breaks, which no needle holds, so that a
 				// single search per needle cannot match across two items.
-				h, ok := hay.(types.String)
-				if !ok {
+				var h types.String
+				switch x := hay.(type) {
+				case types.String:
+					h = x
+				case *strList:
+					h = types.String(x.text())
+				default:
 					h = types.String(strings.Join(stringList(hay), "\n"))
 				}
 				var out []string
@@ -475,7 +483,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 						out = append(out, n)
 					}
 				}
-				return types.NewStringList(types.DefaultTypeAdapter, out)
+				return newStrings(out)
 			}))),
 		function("containing", cel.Overload("containing_list_list", []*cel.Type{listDyn, listDyn}, listStrings,
 			cel.BinaryBinding(func(hay, needles ref.Val) ref.Val {
@@ -489,7 +497,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 						}
 					}
 				}
-				return types.NewStringList(types.DefaultTypeAdapter, out)
+				return newStrings(out)
 			}))),
 		function("labels", cel.Overload("labels_string_list", []*cel.Type{cel.StringType, listDyn}, listStrings,
 			cel.BinaryBinding(func(k, opts ref.Val) ref.Val {
@@ -506,7 +514,7 @@ func (lib *library) envOptions() []cel.EnvOption {
 						out[i] = fl.OptionLabel(o)
 					}
 				}
-				return types.NewStringList(types.DefaultTypeAdapter, out)
+				return newStrings(out)
 			}))),
 		function("texts", cel.MemberOverload("doc_texts_list_list_string", []*cel.Type{cel.DynType, listDyn, listDyn, cel.StringType}, cel.StringType,
 			cel.FunctionBinding(func(args ...ref.Val) ref.Val {

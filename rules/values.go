@@ -22,6 +22,9 @@ func nativeMap(v ref.Val) (map[string]any, bool) {
 
 // stringList returns the strings of a CEL list (other items are skipped).
 func stringList(v ref.Val) []string {
+	if l, ok := v.(*strList); ok {
+		return l.items
+	}
 	switch x := v.Value().(type) {
 	case []string:
 		return x
@@ -58,6 +61,12 @@ func stringList(v ref.Val) []string {
 
 // allStrings returns the items of a list when all are strings, else nil.
 func allStrings(l traits.Lister) []string {
+	if s, ok := l.(*strList); ok {
+		if s.items == nil {
+			return []string{}
+		}
+		return s.items
+	}
 	switch x := l.Value().(type) {
 	case []string:
 		if x == nil {
@@ -293,6 +302,14 @@ func appendText(b []byte, v ref.Val) []byte {
 		return append(b, "否"...)
 	case types.Null:
 		return append(b, "未填写"...)
+	case *strList:
+		for i, s := range x.items {
+			if i > 0 {
+				b = append(b, "、"...)
+			}
+			b = append(b, s...)
+		}
+		return b
 	case traits.Lister:
 		if ss, ok := x.Value().([]string); ok {
 			for i, s := range ss {
@@ -350,7 +367,7 @@ func constValue(v any) ref.Val {
 		return types.NewRefValMap(types.DefaultTypeAdapter, m)
 	case []any:
 		if ss, ok := strings_(x); ok {
-			return types.NewStringList(types.DefaultTypeAdapter, ss)
+			return constStrings(ss)
 		}
 		l := make([]ref.Val, len(x))
 		for i, e := range x {
