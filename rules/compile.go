@@ -17,28 +17,28 @@ type rule struct {
 	def      *program.Rule
 	title    string
 	requires []string
-	forEach  cel.Program // nil unless the rule yields one result per item
+	forEach  *expr // nil unless the rule yields one result per item
 	letNames []string
-	lets     []cel.Program
+	lets     []*expr
 	perItem  []bool // the let depends on `each`
 	checks   []ruleCheck
 	cases    []ruleCase
 	// choose gives the index of the first case whose when holds: one
 	// evaluation for all the conditions.
-	choose cel.Program
+	choose *expr
 }
 
 type ruleCheck struct {
-	when   cel.Program
+	when   *expr
 	msg    *template
 	fields []string
 }
 
 type ruleCase struct {
-	when   cel.Program // nil for the otherwise
+	when   *expr // nil for the otherwise
 	status string
 	msg    *template
-	fields cel.Program // nil: the rule's fields
+	fields *expr // nil: the rule's fields
 }
 
 // Compile compiles a program's rules: every expression and template is parsed
@@ -59,6 +59,9 @@ func Compile(p *program.Program) (*Engine, error) {
 		return nil, fmt.Errorf("规则环境：%w", err)
 	}
 	e := &Engine{prog: p, onFail: make(map[string]string), missing: rs.MissingMessage, lib: lib}
+	if e.bindings, err = newBindings(env); err != nil {
+		return nil, fmt.Errorf("规则环境：%w", err)
+	}
 	for _, g := range rs.Groups {
 		e.groups = append(e.groups, Group{ID: g.ID, Title: g.Title, Clause: g.Clause, OnFail: g.OnFail})
 		e.onFail[g.ID] = g.OnFail
@@ -71,12 +74,13 @@ func Compile(p *program.Program) (*Engine, error) {
 	e.params = constValue(params)
 	e.form = constValue(facts)
 	e.consts = map[string]any{"params": params, "form": facts}
+	globalScope := e.fastCompiler(nil)
 	for _, l := range rs.Let {
 		where := "let " + l.Name
 		if _, err := check(env, l.Expr, where); err != nil {
 			return nil, &program.DefinitionError{File: p.RulesFile, Reason: err.Error()}
 		}
-		prg, err := program1(env, inlineConsts(l.Expr, e.consts), where)
+		prg, err := program1(env, inlineConsts(l.Expr, e.consts), where, globalScope)
 		if err != nil {
 			return nil, &program.DefinitionError{File: p.RulesFile, Reason: err.Error()}
 		}
@@ -166,13 +170,14 @@ func compileRule(base *cel.Env, e *Engine, def *program.Rule) (*rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	compile := func(src, where string, allowed ...*cel.Type) (cel.Program, error) {
+	scope := e.fastCompiler(r)
+	compile := func(src, where string, allowed ...*cel.Type) (*expr, error) {
 		// Check the source as written, for messages that match it; run it with
 		// the constants inlined.
 		if _, err := check(env, src, where, allowed...); err != nil {
 			return nil, err
 		}
-		return program1(env, inlineConsts(src, e.consts), where)
+		return program1(env, inlineConsts(src, e.consts), where, scope)
 	}
 	if def.ForEach != "" {
 		if r.forEach, err = compile(def.ForEach, "for_each", cel.ListType(cel.StringType), listDyn, cel.DynType); err != nil {
@@ -202,7 +207,7 @@ func compileRule(base *cel.Env, e *Engine, def *program.Rule) (*rule, error) {
 		if err != nil {
 			return nil, err
 		}
-		msg, err := compileTemplate(env, e.consts, names, c.Message, where+".message")
+		msg, err := compileTemplate(env, e.consts, names, c.Message, where+".message", scope)
 		if err != nil {
 			return nil, err
 		}
@@ -221,7 +226,7 @@ func compileRule(base *cel.Env, e *Engine, def *program.Rule) (*rule, error) {
 				return nil, err
 			}
 		}
-		if rc.msg, err = compileTemplate(env, e.consts, names, c.Message, where+".message"); err != nil {
+		if rc.msg, err = compileTemplate(env, e.consts, names, c.Message, where+".message", scope); err != nil {
 			return nil, err
 		}
 		if c.Fields != "" {
@@ -239,7 +244,7 @@ func compileRule(base *cel.Env, e *Engine, def *program.Rule) (*rule, error) {
 		}
 		fmt.Fprintf(&chain, "(%s) ? %d : ", inlineConsts(c.When, e.consts), i)
 	}
-	if r.choose, err = program1(env, chain.String(), "cases 的 when"); err != nil {
+	if r.choose, err = program1(env, chain.String(), "cases 的 when", scope); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -262,7 +267,9 @@ func check(env *cel.Env, src, where string, allowed ...*cel.Type) (*cel.Ast, err
 	return nil, fmt.Errorf("%s：表达式的类型为 %s，应为 %s", where, ast.OutputType(), allowed[0])
 }
 
-func program1(env *cel.Env, src, where string, allowed ...*cel.Type) (cel.Program, error) {
+// program1 compiles an expression into a CEL program and, in a scope, its fast
+// form.
+func program1(env *cel.Env, src, where string, scope *fastCompiler, allowed ...*cel.Type) (*expr, error) {
 	ast, err := check(env, src, where, allowed...)
 	if err != nil {
 		return nil, err
@@ -271,12 +278,16 @@ func program1(env *cel.Env, src, where string, allowed ...*cel.Type) (cel.Progra
 	if err != nil {
 		return nil, fmt.Errorf("%s：%v", where, err)
 	}
-	return prg, nil
+	x := &expr{prg: prg}
+	if scope != nil {
+		x.fast = scope.compile(ast)
+	}
+	return x, nil
 }
 
 // renderConst renders a template whose placeholders use params and form only.
 func renderConst(env *cel.Env, e *Engine, tpl string) (string, error) {
-	t, err := compileTemplate(env, e.consts, nil, tpl, "模板")
+	t, err := compileTemplate(env, e.consts, nil, tpl, "模板", nil)
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -27,16 +26,6 @@ type activation struct {
 	frame *interpreter.ExecutionFrame
 }
 
-// eval evaluates an expression in the activation.
-func (a *activation) eval(p cel.Program) (ref.Val, error) {
-	var in any = a
-	if a.frame != nil {
-		in = a.frame
-	}
-	v, _, err := p.Eval(in)
-	return v, err
-}
-
 // computing marks a let being computed, to report a let that refers to itself.
 var computing = types.NewErr("let 循环引用")
 
@@ -57,19 +46,39 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	}
 	for i, n := range r.letNames {
 		if n == name {
-			return a.slot(i, func() ref.Val {
-				v, err := a.eval(r.lets[i])
-				if err != nil {
-					return types.NewErr("let %s：%v", n, err)
-				}
-				return v
-			}), true
+			return a.let(i), true
 		}
 	}
 	if name == "problems" && len(r.checks) > 0 {
-		return a.slot(len(r.lets), a.problems), true
+		return a.problemsValue(), true
 	}
 	return a.global(name)
+}
+
+// let is the current rule's let i, computed on first use.
+func (a *activation) let(i int) ref.Val {
+	if v := a.vals[i]; v != nil {
+		return v
+	}
+	a.vals[i] = computing
+	v, err := a.eval(a.rule.lets[i])
+	if err != nil {
+		v = types.NewErr("let %s：%v", a.rule.letNames[i], err)
+	}
+	a.vals[i] = v
+	return v
+}
+
+// problemsValue is the current rule's problems, computed on first use.
+func (a *activation) problemsValue() ref.Val {
+	i := len(a.rule.lets)
+	if v := a.vals[i]; v != nil {
+		return v
+	}
+	a.vals[i] = computing
+	v := a.problems()
+	a.vals[i] = v
+	return v
 }
 
 // global resolves a let of the rules file, computing it on first use.
@@ -78,38 +87,32 @@ func (a *activation) global(name string) (any, bool) {
 		return nil, false
 	}
 	for i, n := range a.engine.globalNames {
-		if n != name {
-			continue
+		if n == name {
+			return a.globalValue(i), true
 		}
-		if v := a.globals[i]; v != nil {
-			return v, true
-		}
-		a.globals[i] = computing
-		// A global let sees no rule's names.
-		saved, savedEach := a.rule, a.each
-		a.rule, a.each = nil, nil
-		v, err := a.eval(a.engine.globals[i])
-		a.rule, a.each = saved, savedEach
-		if err != nil {
-			v = types.NewErr("let %s：%v", n, err)
-		}
-		a.globals[i] = v
-		return v, true
 	}
 	return nil, false
 }
 
-func (a *activation) Parent() interpreter.Activation { return nil }
-
-func (a *activation) slot(i int, compute func() ref.Val) ref.Val {
-	if v := a.vals[i]; v != nil {
+// globalValue is the rules file's let i, computed on first use.
+func (a *activation) globalValue(i int) ref.Val {
+	if v := a.globals[i]; v != nil {
 		return v
 	}
-	a.vals[i] = computing
-	v := compute()
-	a.vals[i] = v
+	a.globals[i] = computing
+	// A global let sees no rule's names.
+	saved, savedEach := a.rule, a.each
+	a.rule, a.each = nil, nil
+	v, err := a.eval(a.engine.globals[i])
+	a.rule, a.each = saved, savedEach
+	if err != nil {
+		v = types.NewErr("let %s：%v", a.engine.globalNames[i], err)
+	}
+	a.globals[i] = v
 	return v
 }
+
+func (a *activation) Parent() interpreter.Activation { return nil }
 
 // problems evaluates the rule's checks into a list of {message, fields}.
 func (a *activation) problems() ref.Val {

@@ -10,7 +10,7 @@ package rules
 import (
 	"sync"
 
-	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/functions"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
@@ -78,7 +78,9 @@ type Engine struct {
 	maxSlots int
 	// globals are the rules file's lets, computed once per document.
 	globalNames []string
-	globals     []cel.Program
+	globals     []*expr
+	// bindings are the functions' implementations, for the fast path.
+	bindings map[string]*functions.Overload
 	// acts are activations to reuse, one per concurrent evaluation.
 	acts sync.Pool
 }

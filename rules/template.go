@@ -18,13 +18,13 @@ type template struct {
 }
 
 type tplPart struct {
-	text string      // literal text, or the name for a name part
-	name bool        // the part is a let or `each`, read from the activation
-	prg  cel.Program // the part is an expression
+	text string // literal text, or the name for a name part
+	name bool   // the part is a let or `each`, read from the activation
+	prg  *expr  // the part is an expression
 }
 
 // compileTemplate compiles a template in env, where names are the let names.
-func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool, tpl, where string) (*template, error) {
+func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool, tpl, where string, scope *fastCompiler) (*template, error) {
 	parts, err := parseTemplate(tpl)
 	if err != nil {
 		return nil, fmt.Errorf("%s：%v", where, err)
@@ -57,13 +57,13 @@ func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool,
 			add(tplPart{text: p.text, name: true})
 			continue
 		}
-		prg, err := program1(env, inlineConsts(p.text, consts), at)
+		prg, err := program1(env, inlineConsts(p.text, consts), at, scope)
 		if err != nil {
 			return nil, err
 		}
 		if constant(p.text, names) {
 			// It reads neither the document nor the rule's names: render it now.
-			v, _, err := prg.Eval(&activation{params: constValue(consts["params"]), form: constValue(consts["form"])})
+			v, err := (&activation{params: constValue(consts["params"]), form: constValue(consts["form"])}).eval(prg)
 			if err == nil && !types.IsError(v) {
 				add(tplPart{text: format(v)})
 				continue
