@@ -24,6 +24,8 @@ type activation struct {
 	// frame wraps the activation for every evaluation of a document, so that
 	// each expression does not take and return one of CEL's own.
 	frame *interpreter.ExecutionFrame
+	// stack holds the arguments of the fast path's calls.
+	stack []ref.Val
 }
 
 // computing marks a let being computed, to report a let that refers to itself.

@@ -299,22 +299,24 @@ func (c *fastCompiler) call(a *ast.AST, e ast.Expr) fastFn {
 	case def.Function != nil && len(args) > 0:
 		f := def.Function
 		return func(act *activation) ref.Val {
-			var buf [4]ref.Val
-			vals := buf[:0]
-			if len(args) > len(buf) {
-				vals = make([]ref.Val, 0, len(args))
-			}
+			// The arguments go on the activation's stack: the bindings do not
+			// keep them, and nested calls are done before this one's.
+			base := len(act.stack)
 			for _, x := range args {
 				v := x(act)
 				if v == nil || types.IsUnknownOrError(v) {
+					act.stack = act.stack[:base]
 					return nil
 				}
-				vals = append(vals, v)
+				act.stack = append(act.stack, v)
 			}
-			if trait != 0 && !vals[0].Type().HasTrait(trait) {
-				return nil
+			vals := act.stack[base:len(act.stack):len(act.stack)]
+			var v ref.Val
+			if trait == 0 || vals[0].Type().HasTrait(trait) {
+				v = f(vals...)
 			}
-			return f(vals...)
+			act.stack = act.stack[:base]
+			return v
 		}
 	}
 	return nil

@@ -431,6 +431,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 				v, _ := lookup(m, string(k))
 				rows, _ := v.([]any)
 				var out []any
+				if len(rows) > 0 {
+					out = make([]any, 0, len(rows))
+				}
 				for _, row := range rows {
 					r, _ := row.(map[string]any)
 					if x, ok := r[string(c)]; ok && present(x) {
@@ -448,6 +451,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				if sa, sb, ok := allStrings(la), allStrings(lb), true; ok && sa != nil && sb != nil {
 					var out []string
+					if len(sa) > 0 {
+						out = make([]string, 0, len(sa))
+					}
 					for _, x := range sa {
 						if !slices.Contains(sb, x) {
 							out = append(out, x)
@@ -477,8 +483,12 @@ func (lib *library) envOptions() []cel.EnvOption {
 				default:
 					h = types.String(strings.Join(stringList(hay), "\n"))
 				}
+				ns := stringList(needles)
 				var out []string
-				for _, n := range stringList(needles) {
+				if len(ns) > 0 {
+					out = make([]string, 0, len(ns))
+				}
+				for _, n := range ns {
 					if n != "" && containsText(string(h), n) {
 						out = append(out, n)
 					}

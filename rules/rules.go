@@ -159,6 +159,7 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	// Nothing of the document stays with the activation kept for the next.
 	act.doc, act.each, act.rule, act.frame = nil, nil, nil, nil
 	clear(act.vals)
+	clear(act.stack[:cap(act.stack)])
 	clear(act.globals)
 	e.acts.Put(act)
 	return &Report{Verdict: e.Verdict(results), Rules: results}

@@ -173,6 +173,24 @@ func countChars(s string) int {
 			i++
 			continue
 		}
+		// Chinese: a valid three-byte sequence, a space only after E1–E3.
+		if c >= 0xE0 && c < 0xF0 && i+2 < len(s) {
+			c1, c2 := s[i+1], s[i+2]
+			lo, hi := byte(0x80), byte(0xBF)
+			switch c {
+			case 0xE0:
+				lo = 0xA0
+			case 0xED:
+				hi = 0x9F
+			}
+			if c1 >= lo && c1 <= hi && c2&0xC0 == 0x80 {
+				if c > 0xE3 || c == 0xE0 || !isSpace(rune(c&0x0F)<<12|rune(c1&0x3F)<<6|rune(c2&0x3F)) {
+					n++
+				}
+				i += 3
+				continue
+			}
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !isSpace(r) {
 			n++

@@ -31,10 +31,11 @@ func TestIsSpace(t *testing.T) {
 // texts of every kind: Chinese, spaces of every sort, invalid UTF-8.
 func TestCountChars(t *testing.T) {
 	pieces := []string{"中", "试", "a", " ", "\t", "\n", "\u3000", "\u00a0", "\u0085", "\u2003", "\u200b", "\u202f",
-		"\u1680", "\u205f", "\u2028", "é", "😀", "\xff", "\xe4\xb8", "\xc2", "\u3001", "1"}
+		"\u1680", "\u205f", "\u2028", "é", "😀", "\xff", "\xe4\xb8", "\xc2", "\u3001", "1",
+		"\xe0\x80\x80", "\xe0\xa0\x80", "\xed\xa0\x80", "\xed\x9f\xbf", "\xe4\xb8\x41", "\xef\xbf\xbf", "\xe2\x80", "\xe3\x80\x80"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	texts := []string{"", " ", "\u3000\u3000", strings.Repeat("中试平台 ", 50)}
-	for range 5000 {
+	for range 20000 {
 		var b strings.Builder
 		for range rng.IntN(12) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
