@@ -2,6 +2,7 @@ package rules
 
 import (
 	"reflect"
+	"sync/atomic"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -15,9 +16,10 @@ import (
 // delegated to one.
 type strList struct {
 	items []string
-	// joined is the items joined with line breaks, for found_in; computed on
-	// first use, or at once for a constant (shared by concurrent evaluations).
-	joined *string
+	// joined is the items joined with line breaks, for found_in, computed on
+	// first use; atomic, as a list folded into a program at compile time is
+	// shared by concurrent evaluations.
+	joined atomic.Pointer[string]
 }
 
 var (
@@ -37,22 +39,23 @@ func constStrings(items []string) *strList {
 // text returns the items joined with line breaks, which no needle of found_in
 // holds, so that one search cannot match across two items.
 func (l *strList) text() string {
-	if l.joined == nil {
-		n := 0
-		for _, s := range l.items {
-			n += len(s) + 1
-		}
-		b := make([]byte, 0, n)
-		for i, s := range l.items {
-			if i > 0 {
-				b = append(b, '\n')
-			}
-			b = append(b, s...)
-		}
-		s := string(b)
-		l.joined = &s
+	if p := l.joined.Load(); p != nil {
+		return *p
 	}
-	return *l.joined
+	n := 0
+	for _, s := range l.items {
+		n += len(s) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, s := range l.items {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, s...)
+	}
+	s := string(b)
+	l.joined.Store(&s)
+	return s
 }
 
 // cel is CEL's own list of the items, for the operations strList delegates.
