@@ -215,7 +215,7 @@ func reviewApplication(ctx context.Context, d ReviewDeps, s reviewSample, pwHash
 			if err != nil {
 				return nil, nil, err
 			}
-			a := &store.Attachment{ApplicationID: app.ID, Category: o.Key, SHA256: info.SHA256, Filename: info.Filename,
+			a := &store.Attachment{ApplicationID: app.ID, Category: o.Key, SHA256: info.SHA256, SM3: info.SM3, Filename: info.Filename,
 				Size: info.Size, Kind: info.Kind, MediaType: info.MediaType, UploadedBy: u.ID}
 			if err := d.DB.AddAttachment(ctx, a); err != nil {
 				return nil, nil, err
