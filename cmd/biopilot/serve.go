@@ -93,6 +93,15 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	hctx, stopHousekeeping := context.WithCancel(ctx)
 	defer stopHousekeeping()
 	go housekeeping(hctx, db, prog, notifier, clock, logger)
+	go func() {
+		// Evidence uploaded before SM3 was recorded at upload gets it once, so that
+		// packages copy it instead of hashing it again.
+		if n, err := fstore.BackfillSM3(hctx, db); err != nil && hctx.Err() == nil {
+			logger.Warn("backfill SM3", "err", err, "recorded", n)
+		} else if n > 0 {
+			logger.Info("backfill SM3", "recorded", n)
+		}
+	}()
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
