@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,9 +35,20 @@ const (
 )
 
 // DB is the database.
+//
+// On SQLite it holds two pools on the same file: sql for reads (several
+// connections: WAL lets readers run beside the writer) and wsql, a single connection
+// for writes and transactions. SQLite has one writer at a time; queueing writers in
+// Go on the one connection wakes each as soon as the previous commits, where writers
+// on several connections would poll the lock with the busy timeout's sleeps (1, 2, 5,
+// 10 … ms). On PostgreSQL both are the same pool. Statements are prepared once per
+// connection and kept (see stmtCache).
 type DB struct {
 	sql     *sql.DB
+	wsql    *sql.DB
 	dialect string // "sqlite" or "postgres"
+
+	rstmts, wstmts *stmtCache // nil on PostgreSQL: pgx caches prepared statements itself
 
 	mu    sync.RWMutex
 	clock biopilot.Clock
@@ -60,7 +72,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sqldb.SetMaxOpenConns(20)
 		sqldb.SetMaxIdleConns(5)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		db = &DB{sql: sqldb, dialect: DialectPostgres}
+		db = &DB{sql: sqldb, wsql: sqldb, dialect: DialectPostgres}
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if path == "" {
@@ -81,31 +93,58 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
-		// Readers run concurrently in WAL mode; writers queue on the busy timeout.
-		sqldb.SetMaxOpenConns(8)
-		sqldb.SetMaxIdleConns(8)
-		db = &DB{sql: sqldb, dialect: DialectSQLite}
+		// Readers run concurrently in WAL mode, as many as there are cores and a few
+		// more for those waiting on the disk.
+		readers := min(max(runtime.GOMAXPROCS(0)+2, 4), 8)
+		sqldb.SetMaxOpenConns(readers)
+		sqldb.SetMaxIdleConns(readers)
+		wdb, err := sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			sqldb.Close()
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		wdb.SetMaxOpenConns(1)
+		wdb.SetMaxIdleConns(1)
+		db = &DB{sql: sqldb, wsql: wdb, dialect: DialectSQLite,
+			rstmts: newStmtCache(sqldb), wstmts: newStmtCache(wdb)}
 	}
 	db.clock = biopilot.SystemClock{}
 	if err := db.Ping(ctx); err != nil {
-		db.sql.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
 // sqliteDSN is the driver name of a SQLite file with the connection settings.
-// Each _pragma runs on every new connection.
+// Each _pragma runs on every new connection. cache_size is each connection's page
+// cache (negative: in KiB): the default 2 MB held a fraction of a city's list, which
+// was then read again from the file on every request.
 func sqliteDSN(path string) string {
 	return path + "?_pragma=busy_timeout(5000)" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)" +
+		"&_pragma=cache_size(" + strconv.Itoa(-sqliteCacheKiB) + ")" +
+		"&_pragma=temp_store(MEMORY)" +
 		"&_txlock=immediate"
 }
 
+// sqliteCacheKiB is the page cache of each SQLite connection.
+const sqliteCacheKiB = 8 << 10
+
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.rstmts.close()
+	db.wstmts.close()
+	err := db.sql.Close()
+	if db.wsql != db.sql {
+		if werr := db.wsql.Close(); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
 
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect }
@@ -116,8 +155,10 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Ping checks that the database answers (for /readyz).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.sql.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: %s unreachable: %w", db.dialect, err)
+	for _, p := range []*sql.DB{db.sql, db.wsql} {
+		if err := p.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: %s unreachable: %w", db.dialect, err)
+		}
 	}
 	return nil
 }
@@ -179,34 +220,101 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// q binds queries to a dialect and a querier (the DB or a transaction).
+// q binds queries to a dialect and a querier: the database (reads on the read pool,
+// writes on the write pool) or a transaction (everything in it).
 type q struct {
 	dialect string
-	x       querier
+	x       querier // reads
+	w       querier // writes
+	tx      *sql.Tx // the transaction, if any
+	rc, wc  *stmtCache
+	// misses collects, in a transaction, the texts not prepared yet: they are
+	// prepared once the transaction ends (preparing needs the connection it holds).
+	misses *[]string
 }
 
-func (db *DB) q() q { return q{db.dialect, db.sql} }
+func (db *DB) q() q {
+	return q{dialect: db.dialect, x: db.sql, w: db.wsql, rc: db.rstmts, wc: db.wstmts}
+}
+
+// isWrite reports whether a statement changes data (it then runs on the write pool).
+func isWrite(query string) bool {
+	query = strings.TrimLeft(query, " \t\r\n")
+	word, _, _ := strings.Cut(query, " ")
+	switch strings.ToUpper(word) {
+	case "SELECT", "WITH", "PRAGMA", "EXPLAIN":
+		return false
+	}
+	return true
+}
+
+// pick returns where query runs: a prepared statement when one is cached, else the
+// querier.
+func (q q) pick(ctx context.Context, query string, write bool) (querier, *sql.Stmt) {
+	x, c := q.x, q.rc
+	if write || q.tx != nil {
+		x, c = q.w, q.wc
+	}
+	if q.tx != nil {
+		st := c.lookup(query)
+		if st == nil {
+			if q.misses != nil && c != nil {
+				*q.misses = append(*q.misses, query)
+			}
+			return x, nil
+		}
+		return nil, q.tx.StmtContext(ctx, st)
+	}
+	if st := c.get(ctx, query); st != nil {
+		return nil, st
+	}
+	return x, nil
+}
 
 func (q q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.x.ExecContext(ctx, rebind(q.dialect, query), args...)
+	query = rebind(q.dialect, query)
+	x, st := q.pick(ctx, query, true)
+	if st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return x.ExecContext(ctx, query, args...)
 }
 
 func (q q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.x.QueryContext(ctx, rebind(q.dialect, query), args...)
+	query = rebind(q.dialect, query)
+	x, st := q.pick(ctx, query, isWrite(query))
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return x.QueryContext(ctx, query, args...)
 }
 
 func (q q) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.x.QueryRowContext(ctx, rebind(q.dialect, query), args...)
+	query = rebind(q.dialect, query)
+	x, st := q.pick(ctx, query, isWrite(query))
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return x.QueryRowContext(ctx, query, args...)
 }
 
-// inTx runs fn in a transaction, committing when fn returns nil and rolling back
-// otherwise. On SQLite the transaction begins IMMEDIATE (see Open).
+// inTx runs fn in a transaction on the write pool, committing when fn returns nil
+// and rolling back otherwise. On SQLite the transaction begins IMMEDIATE (see Open).
+// fn must run its statements through its q: on SQLite a write through db.q() inside
+// fn would wait for the write connection that fn holds.
 func (db *DB) inTx(ctx context.Context, fn func(q q) error) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.wsql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(q{db.dialect, tx}); err != nil {
+	var misses []string
+	defer func() {
+		for _, query := range misses {
+			db.wstmts.get(ctx, query)
+		}
+	}()
+	err = fn(q{dialect: db.dialect, x: tx, w: tx, tx: tx, rc: db.wstmts, wc: db.wstmts, misses: &misses})
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -299,4 +407,87 @@ func limit(n int) int {
 		return 500
 	}
 	return n
+}
+
+// stmtCache keeps one prepared statement per query text for a pool: database/sql
+// then prepares it once on each connection and reuses it, where an unprepared
+// query is parsed and planned again on every call (about 6% of the CPU of a loaded
+// server). Queries built with a variable number of placeholders have many texts, so
+// the cache is bounded: past maxStmts texts, further queries run unprepared. Texts
+// holding several statements (migrations) are never prepared. A nil cache caches
+// nothing.
+type stmtCache struct {
+	db *sql.DB
+
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	closed bool
+}
+
+// maxStmts bounds the statements a stmtCache keeps.
+const maxStmts = 512
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+// get returns the prepared statement of query, preparing it the first time, or nil
+// when it is not to be cached (or preparing failed: the caller then runs the query
+// unprepared and gets the error there).
+func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
+	if c == nil || strings.Contains(query, ";") {
+		return nil
+	}
+	c.mu.Lock()
+	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxStmts || c.closed
+	c.mu.Unlock()
+	if ok || full {
+		return st
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.stmts[query]; ok || c.closed { // prepared meanwhile by another caller
+		st.Close()
+		return prev
+	}
+	c.stmts[query] = st
+	return st
+}
+
+// lookup returns the prepared statement of query, or nil when there is none yet.
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[query]
+}
+
+// len returns how many statements are cached.
+func (c *stmtCache) len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.stmts)
+}
+
+// close closes the cached statements.
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts, c.closed = nil, true
 }
