@@ -27,6 +27,7 @@ import (
 	"biopilot/demo"
 	"biopilot/files"
 	"biopilot/program"
+	"biopilot/render"
 	"biopilot/rules"
 	"biopilot/seal"
 	"biopilot/store"
@@ -202,8 +203,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	cfg.PasswordParams = cheapParams
 	// The server logs every request as in production, into nothing.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// One renderer for the process, as serve has (parsing the font is ~0.1 s).
+	renderer, err := render.New()
+	if err != nil {
+		return nil, err
+	}
 	srv := web.NewServer(cfg, web.Deps{DB: db, Program: prog, Rules: eng, Logger: logger,
-		Files: fstore, MasterKey: mk})
+		Files: fstore, MasterKey: mk, Renderer: renderer})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

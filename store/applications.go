@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,19 +298,45 @@ func loadDomains(ctx context.Context, q q, apps []*biopilot.Application) error {
 	return rows.Err()
 }
 
-// saveDomains replaces an application's domains, dropping blanks and repeats.
+// saveDomains replaces an application's domains, dropping blanks and repeats. It
+// writes nothing when they are already stored in that order (most saves leave the
+// domains alone).
 func saveDomains(ctx context.Context, q q, id int64, domains []string) error {
-	if _, err := q.exec(ctx, `DELETE FROM application_domains WHERE application_id = ?`, id); err != nil {
+	var want []string
+	for _, d := range domains {
+		if d != "" && !slices.Contains(want, d) {
+			want = append(want, d)
+		}
+	}
+	rows, err := q.query(ctx, `SELECT domain FROM application_domains WHERE application_id = ?
+		ORDER BY position`, id)
+	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, d := range domains {
-		if d == "" || seen[d] {
-			continue
+	var have []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return err
 		}
-		seen[d] = true
+		have = append(have, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if slices.Equal(have, want) {
+		return nil
+	}
+	if len(have) > 0 {
+		if _, err := q.exec(ctx, `DELETE FROM application_domains WHERE application_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	for i, d := range want {
 		if _, err := q.exec(ctx, `INSERT INTO application_domains (application_id, position, domain)
-			VALUES (?, ?, ?)`, id, len(seen), d); err != nil {
+			VALUES (?, ?, ?)`, id, i+1, d); err != nil {
 			return err
 		}
 	}

@@ -217,6 +217,12 @@ func (s *Server) apiListApplications(w http.ResponseWriter, r *http.Request) err
 
 // derived fills an application's denormalised values from a document.
 func (s *Server) derived(doc program.Document) (platform string, domains []string, verdict string) {
+	platform, domains, rep := s.derivedReport(doc)
+	return platform, domains, rep.Verdict
+}
+
+// derivedReport is derived with the whole report of the rules.
+func (s *Server) derivedReport(doc program.Document) (platform string, domains []string, rep *rules.Report) {
 	if v, ok := program.Lookup(doc, "platform.name"); ok {
 		platform, _ = v.(string)
 	}
@@ -228,7 +234,7 @@ func (s *Server) derived(doc program.Document) (platform string, domains []strin
 			}
 		}
 	}
-	return strings.TrimSpace(platform), domains, s.eng.Evaluate(doc).Verdict
+	return strings.TrimSpace(platform), domains, s.eng.Evaluate(doc)
 }
 
 // createApplication starts a draft for u's organisation. With no document, the
@@ -326,11 +332,15 @@ func (s *Server) saveDocument(r *http.Request, baseVersion int64, data []byte) (
 	if err != nil {
 		return nil, err
 	}
-	platform, domains, verdict := s.derived(doc)
+	platform, domains, rep := s.derivedReport(doc)
 	u := currentUser(r)
 	saved, err := s.db.SaveDocument(r.Context(), store.DocumentUpdate{ApplicationID: app.ID,
 		BaseVersion: baseVersion, Document: raw, PlatformName: platform, Domains: domains,
-		Verdict: verdict, UserID: u.ID, At: s.now()})
+		Verdict: rep.Verdict, UserID: u.ID, At: s.now()})
+	if err == nil {
+		// PERF: the new version's report is known: the next eligibility check is a hit.
+		s.cache.init().reports.add(docKeyOf(saved, "draft"), rep, reportCost(rep))
+	}
 	if err != nil {
 		if e := biopilot.AsError(err); e != nil && e.Code == biopilot.ECONFLICT {
 			if cur, ok := e.Detail.(*biopilot.Application); ok && cur != nil && cur.Version != baseVersion {
@@ -420,15 +430,18 @@ func nonNil(rs []rules.Result) []rules.Result {
 	return rs
 }
 
-// evaluate judges an application's visible document.
+// evaluate judges an application's visible document. The report is cached per
+// document version (or snapshot hash) and shared: callers must not modify it.
 func (s *Server) evaluate(u *biopilot.User, app *biopilot.Application) (*rules.Report, error) {
-	data, _ := visibleDocument(u, app)
-	doc, err := s.prog.Form.DecodeDocument(data)
-	if err != nil {
-		// A stored document that no longer fits the form is our error, not the caller's.
-		return nil, fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
-	}
-	return s.eng.Evaluate(doc), nil
+	data, src := visibleDocument(u, app)
+	return s.cachedReport(docKeyOf(app, src), func() (*rules.Report, error) {
+		doc, err := s.prog.Form.DecodeDocument(data)
+		if err != nil {
+			// A stored document that no longer fits the form is our error, not the caller's.
+			return nil, fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
+		}
+		return s.eng.Evaluate(doc), nil
+	})
 }
 
 func (s *Server) apiEligibility(w http.ResponseWriter, r *http.Request) error {

@@ -80,43 +80,72 @@ func (s *Server) apiFormPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
 	data, src := visibleDocument(currentUser(r), app)
-	doc, err := s.prog.Form.DecodeDocument(data)
-	if err != nil {
-		return fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
+	if src == "snapshot" && len(app.Snapshot) == 0 {
+		return biopilot.Errorf(biopilot.ENOTFOUND, "该申请尚未提交，没有申请表")
 	}
-	m := render.Meta{Date: s.now()}
-	name := fmt.Sprintf("申请表-草稿-%d-v%d.pdf", app.ID, app.Version)
-	if src == "snapshot" {
-		if len(app.Snapshot) == 0 {
-			return biopilot.Errorf(biopilot.ENOTFOUND, "该申请尚未提交，没有申请表")
-		}
-		ts, err := s.db.Transitions(ctx, app.ID)
+	// PERF: a rendered 申请表 is kept per document and transitions (cache.go).
+	now := s.now()
+	key := pdfKey{doc: docKeyOf(app, src), updated: app.UpdatedAt.UnixMilli()}
+	if src != "snapshot" {
+		key.day = pdfDay(now)
+	}
+	c := s.cache.init()
+	pdf, ok := c.pdfs.get(key)
+	if !ok {
+		release, err := s.renderSlot(r.Context())
 		if err != nil {
 			return err
 		}
-		if m, err = s.formMeta(ctx, app, ts); err != nil {
+		// Another request may have rendered it while this one waited.
+		if pdf, ok = c.pdfs.get(key); !ok {
+			pdf, err = s.renderFormPDF(r.Context(), app, data, src, now)
+			if err == nil {
+				c.pdfs.add(key, pdf, len(pdf.data)+len(pdf.name)+64)
+			}
+		}
+		release()
+		if err != nil {
 			return err
+		}
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", files.ContentDisposition(pdf.name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf.data)))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(pdf.data)
+	s.audit(r, fmt.Sprintf("application:%d", app.ID), "download", auditOK,
+		map[string]any{"file": pdf.name, "source": src, "snapshot_hash": pdf.hash})
+	return err
+}
+
+// renderFormPDF renders the 申请表 of the document data shown from src.
+func (s *Server) renderFormPDF(ctx context.Context, app *biopilot.Application, data []byte, src string, now time.Time) (pdfEntry, error) {
+	doc, err := s.prog.Form.DecodeDocument(data)
+	if err != nil {
+		return pdfEntry{}, fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
+	}
+	m := render.Meta{Date: now}
+	name := fmt.Sprintf("申请表-草稿-%d-v%d.pdf", app.ID, app.Version)
+	if src == "snapshot" {
+		ts, err := s.db.Transitions(ctx, app.ID)
+		if err != nil {
+			return pdfEntry{}, err
+		}
+		if m, err = s.formMeta(ctx, app, ts); err != nil {
+			return pdfEntry{}, err
 		}
 		name = "申请表-" + m.ApplicationNo + ".pdf"
 	}
 	rd, err := s.rendererFor()
 	if err != nil {
-		return err
+		return pdfEntry{}, err
 	}
 	var buf bytes.Buffer
 	if err := rd.FormPDF(&buf, s.prog, doc, m); err != nil {
-		return err
+		return pdfEntry{}, err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", files.ContentDisposition(name))
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(buf.Bytes())
-	s.audit(r, fmt.Sprintf("application:%d", app.ID), "download", auditOK,
-		map[string]any{"file": name, "source": src, "snapshot_hash": m.SnapshotHash})
-	return err
+	return pdfEntry{data: buf.Bytes(), name: name, hash: m.SnapshotHash}, nil
 }
 
 // exportSealer is the exporter's seal over a package's manifest: the applicant's

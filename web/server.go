@@ -99,6 +99,9 @@ type Server struct {
 
 	// metrics are the request counts for /metrics (OPS: ops_metrics.go).
 	metrics opsMetrics
+
+	// cache keeps eligibility reports and rendered PDFs (PERF: cache.go).
+	cache serverCache
 }
 
 // Route is one registered route: its pattern ("GET /api/v1/me") and whether it can
