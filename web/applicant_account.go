@@ -195,9 +195,15 @@ func (s *Server) pagePreview(w http.ResponseWriter, r *http.Request) error {
 	if err := rd.FormHTML(&buf, s.prog, doc, m); err != nil {
 		return err
 	}
+	// A bar to go back, which does not print (the page has no script: links only).
+	bar := fmt.Sprintf(`<body>
+<nav style="font:14px sans-serif;padding:8px 12px;background:#eef2f7;border-bottom:1px solid #cbd5e1" aria-label="预览操作">
+<style>@media print { nav[aria-label="预览操作"] { display: none } }</style>
+<a href="/applications/%d">← 返回申请</a> · 打印本页请用浏览器的“打印”（Ctrl+P） · <a href="/applications/%d/form.pdf">下载申请表 PDF</a></nav>`, app.ID, app.ID)
+	out := bytes.Replace(buf.Bytes(), []byte("<body>"), []byte(bar), 1)
 	// The printed page carries its own style sheet; nothing else may load or run.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(out)
 	return err
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"biopilot"
-	"biopilot/demo"
 	"biopilot/program"
 	"biopilot/store"
 )
@@ -110,7 +109,7 @@ func TestBrowserEditConflictAndEvidence(t *testing.T) {
 	do(t, a, chromedp.SendKeys(chromedp.CSS(`textarea[name="overview"]`), "平台 依托 公司"))
 	waitText(t, a, `[data-counter-for="overview"]`, "6/800")
 	waitText(t, a, "#save-status", "已保存")
-	screenshot(t, a, "applicant", "editor-content")
+	viewShot(t, a, "applicant", "autosave", `#field-overview`)
 	// B, still on the old version, types the same field: the conflict panel shows both.
 	do(t, b, chromedp.SendKeys(chromedp.CSS(`textarea[name="overview"]`), "同事的概述"))
 	waitText(t, b, "#conflict-panel", "平台 依托 公司")
@@ -118,7 +117,7 @@ func TestBrowserEditConflictAndEvidence(t *testing.T) {
 	if !strings.Contains(panel, "同事的概述") || !strings.Contains(panel, "保留我的") {
 		t.Fatalf("conflict panel: %q", panel)
 	}
-	screenshot(t, b, "applicant", "conflict")
+	viewShot(t, b, "applicant", "conflict", "#conflict-panel")
 	do(t, b, chromedp.Click(chromedp.CSS("#conflict-merge")))
 	waitText(t, b, "#save-status", "已保存")
 	app, _ := f.db.Application(context.Background(), f.appDraft.ID)
@@ -133,12 +132,12 @@ func TestBrowserEditConflictAndEvidence(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`form.upload[data-category="license"]`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`form.upload[data-category="license"] input[type=file]`), []string{fake}))
 	waitText(t, a, `form.upload[data-category="license"] .upload-status`, "营业执照.pdf")
-	screenshot(t, a, "applicant", "evidence-refused")
+	viewShot(t, a, "applicant", "evidence-disguised", `#field-evidence\.license`)
 	good := filepath.Join(dir, "执照.png")
 	os.WriteFile(good, tinyPNG(t), 0o644)
 	do(t, a, chromedp.SetUploadFiles(chromedp.CSS(`form.upload[data-category="license"] input[type=file]`), []string{good}))
 	waitText(t, a, `#field-evidence\.license .files`, "执照.png")
-	screenshot(t, a, "applicant", "evidence")
+	viewShot(t, a, "applicant", "evidence-accepted", `#field-evidence\.license`)
 }
 
 // TestBrowserApplicantScenario is issue 4's main scenario, in headless Chromium and
@@ -155,7 +154,9 @@ func TestBrowserApplicantScenario(t *testing.T) {
 	f.withFiles()
 	srv := startHTTP(t, f.h)
 	ctx := newBrowser(t)
-	example, err := demo.ExampleDocument()
+	// The example application (demo.ExampleDocument; read from its file, as package
+	// demo imports web).
+	example, err := os.ReadFile(filepath.Join("..", "demo", "docs", "enzymes.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,10 +165,12 @@ func TestBrowserApplicantScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	str := func(key string) string { v, _ := program.Lookup(doc, key); return inputValue(v) }
-	shot := func(name string) { screenshot(t, ctx, "applicant", name) }
+	// Screenshots are of the window, as a person sees it at 1366×768 (or 390×844).
+	shot := func(name string) { viewShot(t, ctx, "applicant", name, "") }
+	shotAt := func(name, sel string) { viewShot(t, ctx, "applicant", name, sel) }
 
 	// Registration, reached from the login page.
-	do(t, ctx, chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
+	do(t, ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
 	shot("login")
 	follow(t, ctx, `a[href="/register"]`, "#uscc")
 	do(t, ctx, chromedp.SendKeys(chromedp.CSS("#uscc"), str("applicant.uscc")))
@@ -210,6 +213,10 @@ func TestBrowserApplicantScenario(t *testing.T) {
 			t.Fatalf("section %s: refused: %s", sec, msgs)
 		}
 		shot("edit-" + sec)
+		if sec == "content" {
+			shotAt("edit-content-equipment", `#field-equipment\.fermentation`)
+			shotAt("edit-content-site", `#field-site\.area_m2`)
+		}
 	}
 
 	// The 检验设备 table from Excel: the template filled as a person would.
@@ -222,7 +229,7 @@ func TestBrowserApplicantScenario(t *testing.T) {
 	if got := get(t, ctx, chromedp.Value(byName("equipment.testing[9].name"))); got != "流式细胞仪" {
 		t.Errorf("imported row 10: %q", got)
 	}
-	shot("edit-content-imported")
+	shotAt("edit-content-imported", `#field-equipment\.testing`)
 
 	// Evidence: the submit page first says what is missing.
 	follow(t, ctx, `#edit-nav a[href$="/submit"]`, "main h1")
@@ -258,12 +265,15 @@ func TestBrowserApplicantScenario(t *testing.T) {
 		t.Errorf("navigation verdict %q", v)
 	}
 	shot("edit-evidence")
+	shotAt("edit-evidence-files", `#field-evidence\.ip`)
 
 	// On a phone: the application page and the editor, for reading.
 	do(t, ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(appURL), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	shot("phone-application")
 	follow(t, ctx, `nav.app-actions a[href$="/edit"]`, "#editor-form")
 	shot("phone-edit")
+	follow(t, ctx, `#edit-nav a[href$="section=content"]`, `#editor-form input[name=section][value=content]`)
+	shotAt("phone-edit-table", `#field-equipment\.fermentation`)
 	do(t, ctx, chromedp.EmulateViewport(1366, 768))
 
 	// Submit, and see the state change.
@@ -293,7 +303,10 @@ func TestBrowserApplicantScenario(t *testing.T) {
 
 	// The preview, the home page with the submitted application, and the phone.
 	do(t, ctx, chromedp.Navigate(appURL))
-	follow(t, ctx, `nav.app-actions a[href$="/preview"]`, "body")
+	follow(t, ctx, `nav.app-actions a[href$="/preview"]`, `nav[aria-label="预览操作"]`)
+	if txt := get(t, ctx, chromedp.Text(chromedp.CSS("body"))); !strings.Contains(txt, "生物制造中试能力建设平台申请表") || !strings.Contains(txt, "返回申请") {
+		t.Errorf("preview: %.200s", txt)
+	}
 	shot("preview")
 	do(t, ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("table.app-list")))
 	if txt := get(t, ctx, chromedp.Text(chromedp.CSS("table.app-list"))); !strings.Contains(txt, "已提交") || !strings.Contains(txt, str("platform.name")) {

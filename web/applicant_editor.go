@@ -36,11 +36,12 @@ type editData struct {
 	// SectionReason is the city's reason about the whole section.
 	SectionReason string
 	Evidence      []evidenceGroup
-	MaxUploadMB   int64
-	SavedAt       string
-	Merged        bool
-	Version       int64
-	Tables        []string // keys of tables with an Excel template
+	// MaxUpload is the per-file limit as a person reads it ("50 MB").
+	MaxUpload string
+	SavedAt   string
+	Merged    bool
+	Version   int64
+	Tables    []string // keys of tables with an Excel template
 	// ImportErrors are the bad cells of a refused Excel import.
 	ImportErrors []biopilot.FieldError
 }
@@ -104,7 +105,7 @@ func (s *Server) editData(r *http.Request, app *biopilot.Application, sec progra
 	d := &editData{App: app, Section: sec, Nav: s.sectionNav(doc, rep, sec.ID),
 		Fields: s.editFields(sec.ID, doc, errs, reasons), Report: rep,
 		Checks: s.checkItems(app.ID, rep), Derived: s.prog.Form.Derive(doc), Returned: ret,
-		SectionReason: reasons[sec.ID], MaxUploadMB: s.maxUpload() >> 20, Version: app.Version}
+		SectionReason: reasons[sec.ID], MaxUpload: sizeText(s.maxUpload()), Version: app.Version}
 	for _, fl := range s.prog.Form.SectionFields(sec.ID) {
 		if fl.Type == program.TypeTable {
 			d.Tables = append(d.Tables, fl.Key)

@@ -202,3 +202,28 @@ func follow(t *testing.T, ctx context.Context, click, ready string) {
 		return err == nil && ok, loc
 	})
 }
+
+// viewShot saves what a person sees in the window (not the whole page) as
+// test-output/screenshots/<area>/<name>.png, scrolled so that the element at sel
+// is at the top ("" for the top of the page).
+func viewShot(t *testing.T, ctx context.Context, area, name, sel string) {
+	t.Helper()
+	js := `(window.scrollTo(0, 0), true)`
+	if sel == "#conflict-panel" { // a sticky panel: show the fields above it too
+		js = `(window.scrollTo(0, document.querySelector("#editor-form").offsetTop), true)`
+	} else if sel != "" {
+		js = fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: "start"}), window.scrollBy(0, -8), true)`, sel)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir(t, area), name+".png"), buf, 0o644); err != nil {
+		t.Error(err)
+	}
+}
