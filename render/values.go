@@ -169,4 +169,3 @@ func defaultValue(c *program.Field) any {
 	}
 	return c.Default
 }
-
