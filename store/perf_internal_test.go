@@ -135,8 +135,8 @@ func TestMigration005(t *testing.T) {
 	var idx int
 	must(t, db.sql.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'applications'
 		AND name LIKE 'applications_%'`).Scan(&idx))
-	if idx != 5 {
-		t.Errorf("%d indexes on applications after 005, want 5", idx)
+	if idx != 6 {
+		t.Errorf("%d indexes on applications after 005, want 6", idx)
 	}
 	saved, err := db.SaveDocument(ctx, DocumentUpdate{ApplicationID: apps[1].ID, BaseVersion: 1,
 		Document: json.RawMessage(`{"x":1}`), PlatformName: "新名称", Domains: []string{"foods"}})
