@@ -113,24 +113,36 @@ func (s *Server) targetUser(r *http.Request) (*biopilot.User, error) {
 	return t, err
 }
 
-func (s *Server) apiDisableMember(w http.ResponseWriter, r *http.Request) error {
+// disableMember disables the colleague named by the {id} path value after
+// checking that the current user manages that organisation's members; it logs,
+// audits and returns the disabled user. Both the JSON API and the applicant
+// page call it.
+func (s *Server) disableMember(r *http.Request) (*biopilot.User, error) {
 	me := currentUser(r)
 	if err := authz.CheckManageMembers(me); err != nil {
-		return err
+		return nil, err
 	}
 	t, err := s.targetUser(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := authz.CheckMember(me, t); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.db.SetUserDisabled(r.Context(), t.ID, true); err != nil {
-		return err
+		return nil, err
 	}
 	t.Disabled = true
 	s.logger.InfoContext(r.Context(), "member disabled", "user_id", me.ID, "target_id", t.ID)
 	s.audit(r, auditUserObject(t), "member_disable", auditOK, nil)
+	return t, nil
+}
+
+func (s *Server) apiDisableMember(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.disableMember(r)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": s.userJSON(t, s.orgName(r, t))})
 	return nil
 }

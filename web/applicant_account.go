@@ -150,21 +150,9 @@ func (s *Server) pageMembersPost(w http.ResponseWriter, r *http.Request) error {
 
 // pageMemberDisable disables a colleague's account.
 func (s *Server) pageMemberDisable(w http.ResponseWriter, r *http.Request) error {
-	me := currentUser(r)
-	if err := authz.CheckManageMembers(me); err != nil {
+	if _, err := s.disableMember(r); err != nil {
 		return err
 	}
-	t, err := s.targetUser(r)
-	if err != nil {
-		return err
-	}
-	if err := authz.CheckMember(me, t); err != nil {
-		return err
-	}
-	if err := s.db.SetUserDisabled(r.Context(), t.ID, true); err != nil {
-		return err
-	}
-	s.audit(r, auditUserObject(t), "member_disable", auditOK, nil)
 	http.Redirect(w, r, "/organisation/members", http.StatusSeeOther)
 	return nil
 }
