@@ -84,6 +84,9 @@ func load(fsys fs.FS, dir string) (*Program, error) {
 		return nil, bad("%v", err)
 	}
 	p.loc = loc
+	if err := p.initNational(); err != nil {
+		return nil, bad("%v", err)
+	}
 	for name, d := range map[string]string{"deadlines.applicant": p.Deadlines.Applicant, "deadlines.city": p.Deadlines.City} {
 		if _, err := parseDeadline(d, loc); err != nil {
 			return nil, bad("%s：%v", name, err)
@@ -108,6 +111,9 @@ func load(fsys fs.FS, dir string) (*Program, error) {
 	}
 	if err := p.Rules.check(); err != nil {
 		return nil, &DefinitionError{File: path.Join(dir, p.RulesFile), Reason: err.Error()}
+	}
+	if err := p.checkPublicFields(); err != nil {
+		return nil, bad("%v", err)
 	}
 	return &p, nil
 }

@@ -29,6 +29,13 @@ type Program struct {
 	FormFile    string    `json:"form"`
 	RulesFile   string    `json:"rules"`
 
+	// JurisdictionTree is the optional tree of jurisdictions (country → province →
+	// city); when absent it is built from Province and Cities. See national.go.
+	JurisdictionTree *Jurisdiction `json:"jurisdictions,omitempty"`
+	// Evaluation is the optional national-stage section (experts, score sheet, 公示,
+	// public fields); see national.go and Eval.
+	Evaluation *Evaluation `json:"evaluation,omitempty"`
+
 	// Form is the application form, loaded from FormFile.
 	Form *Form `json:"-"`
 	// Rules is the raw rules definition, loaded from RulesFile; the rules package
@@ -38,6 +45,7 @@ type Program struct {
 	Source string `json:"-"`
 
 	loc *time.Location
+	jur *jurIndex // built at load time by initNational
 }
 
 // Deadlines are the program's deadlines. Each value is either a date (YYYY-MM-DD),
