@@ -96,7 +96,7 @@ func TestRunSmall(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	res, err := Run(context.Background(), Options{Apps: 400, Concurrency: 4,
-		Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
+		Duration: 300 * time.Millisecond, Warmup: 250 * time.Millisecond, // the first renders of the PDF are slow
 		Logf: func(f string, a ...any) { logs.WriteString(f + "\n") }})
 	if err != nil {
 		t.Fatal(err)
