@@ -55,6 +55,13 @@ func (s *Server) appJSON(a *biopilot.Application) appJSON {
 		UpdatedAt: rfc3339(a.UpdatedAt), SubmittedAt: rfc3339(a.SubmittedAt)}
 }
 
+// appWithDocument is appJSON with the document u may read (see visibleDocument).
+func (s *Server) appWithDocument(u *biopilot.User, a *biopilot.Application) appJSON {
+	out := s.appJSON(a)
+	out.Document, out.Source = visibleDocument(u, a)
+	return out
+}
+
 // currentJSON is the "current" member of a stale save's 409.
 func (s *Server) currentJSON(a *biopilot.Application) map[string]any {
 	doc := a.Document
@@ -173,20 +180,7 @@ func (s *Server) listFilter(r *http.Request, u *biopilot.User) (f store.Applicat
 		f.Sort = v
 	}
 	f.Limit = 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			fe.add("limit", "每页条数 limit 应为 1 到 500 之间的整数")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			fe.add("offset", "偏移量 offset 应为不小于 0 的整数")
-		}
-		f.Offset = n
-	}
+	fe.page(q, &f.Limit, &f.Offset)
 	if err := fe.err(); err != nil {
 		return f, false, err
 	}
@@ -293,10 +287,8 @@ func (s *Server) apiCreateApplication(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	out := s.appJSON(app)
-	out.Document, out.Source = visibleDocument(currentUser(r), app)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/applications/%d", app.ID))
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
@@ -305,9 +297,7 @@ func (s *Server) apiGetApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := s.appJSON(app)
-	out.Document, out.Source = visibleDocument(currentUser(r), app)
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
@@ -362,13 +352,17 @@ func (s *Server) apiSaveDocument(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	app, err := s.saveDocument(r, in.BaseVersion, in.Document)
+	return s.saveAndAnswer(w, r, in.BaseVersion, in.Document)
+}
+
+// saveAndAnswer saves data over base version base (see saveDocument) and answers
+// with the saved application and the document the caller may read.
+func (s *Server) saveAndAnswer(w http.ResponseWriter, r *http.Request, base int64, data []byte) error {
+	app, err := s.saveDocument(r, base, data)
 	if err != nil {
 		return err
 	}
-	out := s.appJSON(app)
-	out.Document, out.Source = visibleDocument(currentUser(r), app)
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
@@ -385,14 +379,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return jsonBodyError(err)
 	}
-	app, err := s.saveDocument(r, base, data)
-	if err != nil {
-		return err
-	}
-	out := s.appJSON(app)
-	out.Document, out.Source = visibleDocument(currentUser(r), app)
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return s.saveAndAnswer(w, r, base, data)
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
@@ -485,17 +472,18 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]map[string]any, 0, len(ts))
-	for _, t := range ts {
-		item := map[string]any{"id": t.ID, "from": t.From, "from_label": t.From.Label(),
-			"to": t.To, "to_label": t.To.Label(), "actor_role": t.ActorRole,
-			"actor_role_label": t.ActorRole.Label(), "actor_name": t.ActorName,
-			"reason": t.Reason, "at": rfc3339(t.At)}
-		if len(t.Data) > 0 {
-			item["data"] = t.Data
-		}
-		items = append(items, item)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"items": jsonItems(ts, transitionJSON)})
 	return nil
+}
+
+// transitionJSON is one entry of an application's history.
+func transitionJSON(t *biopilot.Transition) map[string]any {
+	item := map[string]any{"id": t.ID, "from": t.From, "from_label": t.From.Label(),
+		"to": t.To, "to_label": t.To.Label(), "actor_role": t.ActorRole,
+		"actor_role_label": t.ActorRole.Label(), "actor_name": t.ActorName,
+		"reason": t.Reason, "at": rfc3339(t.At)}
+	if len(t.Data) > 0 {
+		item["data"] = t.Data
+	}
+	return item
 }

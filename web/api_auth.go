@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -150,6 +151,26 @@ type fieldErrors []biopilot.FieldError
 
 func (fe *fieldErrors) add(field, msg string) {
 	*fe = append(*fe, biopilot.FieldError{Field: field, Message: msg})
+}
+
+// page reads the paging parameters limit (1–500) and offset (≥ 0) of a list
+// query into *limit and *offset, leaving them unchanged when absent and
+// recording a Chinese message per malformed parameter.
+func (fe *fieldErrors) page(q url.Values, limit, offset *int) {
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			fe.add("limit", "每页条数 limit 应为 1 到 500 之间的整数")
+		}
+		*limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			fe.add("offset", "偏移量 offset 应为不小于 0 的整数")
+		}
+		*offset = n
+	}
 }
 
 func (fe fieldErrors) err() error {

@@ -282,11 +282,7 @@ func (s *Server) apiListEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]map[string]any, 0, len(as))
-	for _, a := range as {
-		items = append(items, attachmentJSON(a))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	writeJSON(w, http.StatusOK, map[string]any{"items": jsonItems(as, attachmentJSON)})
 	return nil
 }
 

@@ -92,6 +92,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// jsonItems maps each of xs to its JSON object; an empty list is [] in JSON.
+func jsonItems[T any](xs []T, toJSON func(T) map[string]any) []map[string]any {
+	items := make([]map[string]any, 0, len(xs))
+	for _, x := range xs {
+		items = append(items, toJSON(x))
+	}
+	return items
+}
+
 // decodeJSON decodes a request body strictly into v: malformed JSON is EBADREQUEST,
 // an unknown key is EBADREQUEST naming it, an oversized body ETOOLARGE.
 func decodeJSON(r *http.Request, v any) error {

@@ -110,8 +110,7 @@ func (s *Server) apiReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := s.appJSON(app)
-	out.Document, out.Source = visibleDocument(u, app)
+	out := s.appWithDocument(u, app)
 	hist := []map[string]any{}
 	for _, h := range rv.History {
 		item := map[string]any{"id": h.T.ID, "from": h.T.From, "to": h.T.To, "to_label": h.T.To.Label(),

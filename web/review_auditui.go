@@ -47,20 +47,7 @@ func auditFilter(q url.Values) (store.AuditFilter, error) {
 	default:
 		fe.add("result", "结果应为 ok、denied 或 failed")
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			fe.add("limit", "每页条数 limit 应为 1 到 500 之间的整数")
-		}
-		f.Limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			fe.add("offset", "偏移量 offset 应为不小于 0 的整数")
-		}
-		f.Offset = n
-	}
+	fe.page(q, &f.Limit, &f.Offset)
 	return f, fe.err()
 }
 
@@ -86,11 +73,8 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]map[string]any, 0, len(recs))
-	for _, x := range recs {
-		items = append(items, auditJSON(x))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, map[string]any{"items": jsonItems(recs, auditJSON), "total": total,
+		"limit": f.Limit, "offset": f.Offset})
 	return nil
 }
 
