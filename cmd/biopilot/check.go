@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -32,52 +29,29 @@ const checkUsage = `用法：biopilot check [--format text|json] [--program 目�
 
 // cmdCheck judges an application document offline against the program's rules.
 func cmdCheck(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := docCommand{name: "check", usage: checkUsage}
+	fs := cmd.flags()
 	format := fs.String("format", "text", "")
 	progDir := fs.String("program", "", "")
-	// Flags may stand before or after the document's name.
-	var files []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				// like the other commands: usage on standard error, exit 0
-				fmt.Fprint(e.stderr, checkUsage)
-				return nil
-			}
-			return checkUsageErr(e, "%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	file, ok, err := cmd.parse(e, fs, args)
+	if !ok {
+		return err
 	}
-	switch {
-	case len(files) != 1:
-		return checkUsageErr(e, "需要且只需要一个申请文档（JSON 文件）")
-	case *format != "text" && *format != "json":
-		return checkUsageErr(e, "--format 应为 text 或 json，实际为 %q", *format)
+	if *format != "text" && *format != "json" {
+		return cmd.usageErr(e, "--format 应为 text 或 json，实际为 %q", *format)
 	}
-
-	p, err := loadProgram(*progDir)
+	p, data, err := cmd.load(e, *progDir, file)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "biopilot check：申报通知定义有误：%v\n", err)
-		return exitError{2}
+		return err
 	}
 	engine, err := rules.Compile(p)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "biopilot check：规则定义有误：%v\n", err)
 		return exitError{2}
 	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "biopilot check：无法读取申请文档：%v\n", err)
-		return exitError{2}
-	}
 	doc, err := p.Form.DecodeDocument(data)
 	if err != nil {
-		return checkDocumentErr(e, files[0], err)
+		return checkDocumentErr(e, file, err)
 	}
 	rep := engine.Evaluate(doc)
 	if *format == "json" {
@@ -88,17 +62,12 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		writeCheckText(e.stdout, engine, files[0], rep)
+		writeCheckText(e.stdout, engine, file, rep)
 	}
 	if rep.Verdict != rules.Eligible {
 		return exitError{1}
 	}
 	return nil
-}
-
-func checkUsageErr(e *env, format string, args ...any) error {
-	fmt.Fprintf(e.stderr, "biopilot check：%s\n\n%s", fmt.Sprintf(format, args...), checkUsage)
-	return exitError{2}
 }
 
 // checkDocumentErr prints why a file is not an application document, naming

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"biopilot"
-	"biopilot/program"
 	"biopilot/render"
 )
 
@@ -30,57 +27,28 @@ const renderUsage = `用法：biopilot render [--format pdf|html] [--program 目
 
 // cmdRender renders an application document offline as PDF or HTML.
 func cmdRender(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := docCommand{name: "render", usage: renderUsage}
+	fs := cmd.flags()
 	format := fs.String("format", "pdf", "")
 	out := fs.String("o", "", "")
 	progDir := fs.String("program", "", "")
-	// flags may stand before or after the document's name
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				// like the other commands: usage on standard error, exit 0
-				fmt.Fprint(e.stderr, renderUsage)
-				return nil
-			}
-			return usageErr(e, "%v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		rest = fs.Args()[1:]
+	file, ok, err := cmd.parse(e, fs, args)
+	if !ok {
+		return err
 	}
 	switch {
-	case len(files) != 1:
-		return usageErr(e, "需要且只需要一个申请文档（JSON 文件）")
 	case *out == "":
-		return usageErr(e, "缺少 -o 输出文件（\"-\" 表示标准输出）")
+		return cmd.usageErr(e, "缺少 -o 输出文件（\"-\" 表示标准输出）")
 	case *format != "pdf" && *format != "html":
-		return usageErr(e, "--format 应为 pdf 或 html，实际为 %q", *format)
+		return cmd.usageErr(e, "--format 应为 pdf 或 html，实际为 %q", *format)
 	}
-
-	var p *program.Program
-	var err error
-	if *progDir != "" {
-		p, err = program.LoadDir(*progDir)
-	} else {
-		p, err = program.Default()
-	}
+	p, data, err := cmd.load(e, *progDir, file)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "biopilot render：申报通知定义有误：%v\n", err)
-		return exitError{2}
-	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		fmt.Fprintf(e.stderr, "biopilot render：无法读取申请文档：%v\n", err)
-		return exitError{2}
+		return err
 	}
 	doc, err := p.Form.DecodeDocument(data)
 	if err != nil {
-		return documentErr(e, files[0], err)
+		return documentErr(e, file, err)
 	}
 	r, err := render.New()
 	if err != nil {
@@ -95,7 +63,7 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 		err = r.FormPDF(&buf, p, doc, meta)
 	}
 	if err != nil {
-		return documentErr(e, files[0], err)
+		return documentErr(e, file, err)
 	}
 	if *out == "-" {
 		_, err = e.stdout.Write(buf.Bytes())
@@ -107,11 +75,6 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "已生成 %s（%s，%d 字节）\n", *out, *format, buf.Len())
 	return nil
-}
-
-func usageErr(e *env, format string, args ...any) error {
-	fmt.Fprintf(e.stderr, "biopilot render：%s\n\n%s", fmt.Sprintf(format, args...), renderUsage)
-	return exitError{2}
 }
 
 // documentErr prints a document's problems, each naming its field; exit code 2.
