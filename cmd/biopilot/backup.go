@@ -68,6 +68,27 @@ type backupFile struct {
 const pgBackupHint = "PostgreSQL 数据库请用其自带工具备份与恢复：pg_dump -Fc -f biopilot.dump \"$BIOPILOT_DB\"，" +
 	"恢复用 pg_restore -d 新数据库 biopilot.dump；附件存储（--files）请另行复制（本地目录可用 rsync -a，S3 用存储自带的复制或版本功能）。"
 
+// sqliteDirArgs parses the common flags of backup and restore (into c) and
+// their one directory argument, and returns that directory and the path of
+// the SQLite database. A PostgreSQL database gets the pg_dump hint; exit code 2.
+func sqliteDirArgs(e *env, fs *flag.FlagSet, c *config, args []string) (dir, dbPath string, err error) {
+	addCommonFlags(fs, e, c)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", "", exitError{2}
+	}
+	dbPath, ok := sqlitePath(c.dsn())
+	if !ok {
+		fmt.Fprintf(e.stderr, "biopilot %s：%s\n", fs.Name(), pgBackupHint)
+		return "", "", exitError{2}
+	}
+	return pos[0], dbPath, nil
+}
+
 // cmdBackup writes a consistent backup of a SQLite deployment while it runs.
 func cmdBackup(ctx context.Context, e *env, args []string) error {
 	c := config{}
@@ -75,20 +96,9 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 		"在服务运行期间写出一致的备份：数据库快照（VACUUM INTO）、全部佐证材料（逐个核对 SHA-256）、\n"+
 		"数据目录中的签章主密钥文件（如有），以及清单 backup.json。备份目录必须不存在或为空。\n"+
 		"仅适用于 SQLite；PostgreSQL 请使用 pg_dump。")
-	addCommonFlags(fs, e, &c)
-	pos, err := parseInterspersed(fs, args)
+	out, dbPath, err := sqliteDirArgs(e, fs, &c, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError{2}
-	}
-	out := pos[0]
-	dbPath, ok := sqlitePath(c.dsn())
-	if !ok {
-		fmt.Fprintf(e.stderr, "biopilot backup：%s\n", pgBackupHint)
-		return exitError{2}
 	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("数据库 %s 不存在或无法读取：%w", dbPath, err)
@@ -243,20 +253,9 @@ func cmdRestore(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "restore", "restore 备份目录 --data-dir 数据目录\n\n"+
 		"把 biopilot backup 写出的备份恢复到一个空的数据目录（不存在时创建），\n"+
 		"逐个核对数据库与佐证材料的 SHA-256，并核对记录数与审计日志。仅适用于 SQLite。")
-	addCommonFlags(fs, e, &c)
-	pos, err := parseInterspersed(fs, args)
+	src, dbPath, err := sqliteDirArgs(e, fs, &c, args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitError{2}
-	}
-	src := pos[0]
-	dbPath, ok := sqlitePath(c.dsn())
-	if !ok {
-		fmt.Fprintf(e.stderr, "biopilot restore：%s\n", pgBackupHint)
-		return exitError{2}
 	}
 	filesDir, err := localDir(c.filesURL())
 	if err != nil {
