@@ -70,17 +70,11 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 		}
 		u.OrgID = org.ID
 	}
-	generated := password == ""
-	if generated {
-		password = randomPassword()
-	}
-	if err := auth.CheckPasswordPolicy(password, u.Username); err != nil {
+	password, hash, generated, err := newPassword(u.Username, password)
+	if err != nil {
 		return err
 	}
-	if u.PasswordHash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
-		return err
-	}
-	u.MustChangePassword = generated
+	u.PasswordHash, u.MustChangePassword = hash, generated
 	if err := db.CreateUser(ctx, &u); err != nil {
 		return err
 	}
@@ -109,14 +103,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	generated := password == ""
-	if generated {
-		password = randomPassword()
-	}
-	if err := auth.CheckPasswordPolicy(password, u.Username); err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(password, auth.DefaultParams)
+	password, hash, generated, err := newPassword(u.Username, password)
 	if err != nil {
 		return err
 	}
@@ -171,6 +158,23 @@ func openUser(ctx context.Context, c *config, username string) (*store.DB, *biop
 		return nil, nil, fmt.Errorf("找不到账号 %s", username)
 	}
 	return db, u, nil
+}
+
+// newPassword is the password --password gave for username, or a generated
+// temporary one (generated is true) when it is empty, checked against the
+// policy, with its hash.
+func newPassword(username, password string) (plain, hash string, generated bool, err error) {
+	generated = password == ""
+	if generated {
+		password = randomPassword()
+	}
+	if err := auth.CheckPasswordPolicy(password, username); err != nil {
+		return "", "", false, err
+	}
+	if hash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
+		return "", "", false, err
+	}
+	return password, hash, generated, nil
 }
 
 // randomPassword returns a 16-character password that meets the policy: letters of
