@@ -79,24 +79,8 @@ func (db *DB) Attachment(ctx context.Context, id int64) (*Attachment, error) {
 // Attachments lists the attachments of an application that were not removed, in
 // the order they were added.
 func (db *DB) Attachments(ctx context.Context, applicationID int64) ([]*Attachment, error) {
-	rows, err := db.q().query(ctx, `SELECT `+attachmentColumns+` FROM attachments
+	return queryAll(ctx, db.q(), "attachments", scanAttachment, `SELECT `+attachmentColumns+` FROM attachments
 		WHERE application_id = ? AND removed_at = 0 ORDER BY id`, applicationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: attachments: %w", err)
-	}
-	defer rows.Close()
-	as := []*Attachment{}
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, err
-		}
-		as = append(as, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: attachments: %w", err)
-	}
-	return as, nil
 }
 
 func scanAttachment(s scanner) (*Attachment, error) {

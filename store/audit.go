@@ -166,22 +166,10 @@ func (db *DB) AuditRecords(ctx context.Context, f AuditFilter) ([]*seal.ChainRec
 		return nil, 0, fmt.Errorf("store: count audit records: %w", err)
 	}
 	args = append(args, limit(f.Limit), max(f.Offset, 0))
-	rows, err := db.q().query(ctx, `SELECT `+auditColumns+` FROM audit_log`+where+
+	recs, err := queryAll(ctx, db.q(), "audit records", scanAudit, `SELECT `+auditColumns+` FROM audit_log`+where+
 		` ORDER BY seq DESC LIMIT ? OFFSET ?`, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: audit records: %w", err)
-	}
-	defer rows.Close()
-	recs := []*seal.ChainRecord{}
-	for rows.Next() {
-		r, err := scanAudit(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		recs = append(recs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("store: audit records: %w", err)
+		return nil, 0, err
 	}
 	return recs, total, nil
 }

@@ -70,20 +70,7 @@ func (db *DB) AuthorityByID(ctx context.Context, id int64) (*biopilot.Authority,
 // Authorities lists every authority, ordered by id (for publishing their public
 // keys, against which exported packages are verified).
 func (db *DB) Authorities(ctx context.Context) ([]*biopilot.Authority, error) {
-	rows, err := db.q().query(ctx, `SELECT `+authorityColumns+` FROM authorities ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: authorities: %w", err)
-	}
-	defer rows.Close()
-	as := []*biopilot.Authority{}
-	for rows.Next() {
-		a, err := scanAuthority(rows)
-		if err != nil {
-			return nil, err
-		}
-		as = append(as, a)
-	}
-	return as, rows.Err()
+	return queryAll(ctx, db.q(), "authorities", scanAuthority, `SELECT `+authorityColumns+` FROM authorities ORDER BY id`)
 }
 
 func scanAuthority(s scanner) (*biopilot.Authority, error) {

@@ -77,22 +77,15 @@ func (db *DB) Deadlines(ctx context.Context, programID string) (*program.Deadlin
 
 // DeadlineChanges lists every change of a program's deadlines, newest first.
 func (db *DB) DeadlineChanges(ctx context.Context, programID string) ([]*DeadlineChange, error) {
-	rows, err := db.q().query(ctx, `SELECT program_id, applicant, city, set_by, set_at, reason
-		FROM program_deadlines WHERE program_id = ? ORDER BY id DESC`, programID)
-	if err != nil {
-		return nil, fmt.Errorf("store: deadline changes: %w", err)
-	}
-	defer rows.Close()
-	cs := []*DeadlineChange{}
-	for rows.Next() {
+	return queryAll(ctx, db.q(), "deadline changes", wrapScan("deadline changes", func(s scanner) (*DeadlineChange, error) {
 		var c DeadlineChange
 		var by sql.NullInt64
 		var at int64
-		if err := rows.Scan(&c.ProgramID, &c.Deadlines.Applicant, &c.Deadlines.City, &by, &at, &c.Reason); err != nil {
-			return nil, fmt.Errorf("store: deadline changes: %w", err)
+		if err := s.Scan(&c.ProgramID, &c.Deadlines.Applicant, &c.Deadlines.City, &by, &at, &c.Reason); err != nil {
+			return nil, err
 		}
 		c.SetBy, c.SetAt = idOf(by), fromMS(at)
-		cs = append(cs, &c)
-	}
-	return cs, rows.Err()
+		return &c, nil
+	}), `SELECT program_id, applicant, city, set_by, set_at, reason
+		FROM program_deadlines WHERE program_id = ? ORDER BY id DESC`, programID)
 }

@@ -77,25 +77,15 @@ func (db *DB) Notifications(ctx context.Context, userID int64, unreadOnly bool, 
 	if unreadOnly {
 		query += ` AND read_at = 0`
 	}
-	rows, err := db.q().query(ctx, query+` ORDER BY id DESC LIMIT ?`, userID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("store: notifications: %w", err)
-	}
-	defer rows.Close()
-	ns := []*Notification{}
-	for rows.Next() {
+	return queryAll(ctx, db.q(), "notifications", wrapScan("notifications", func(s scanner) (*Notification, error) {
 		var x Notification
 		var created, read int64
-		if err := rows.Scan(&x.ID, &x.UserID, &x.Kind, &x.Title, &x.Body, &x.Link, &created, &read); err != nil {
-			return nil, fmt.Errorf("store: notifications: %w", err)
+		if err := s.Scan(&x.ID, &x.UserID, &x.Kind, &x.Title, &x.Body, &x.Link, &created, &read); err != nil {
+			return nil, err
 		}
 		x.CreatedAt, x.ReadAt = fromMS(created), fromMS(read)
-		ns = append(ns, &x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: notifications: %w", err)
-	}
-	return ns, nil
+		return &x, nil
+	}), query+` ORDER BY id DESC LIMIT ?`, userID, limit(n))
 }
 
 // MarkRead marks one of the user's notifications read (keeping the first time it

@@ -111,22 +111,10 @@ func (db *DB) OpenRecommendation(ctx context.Context, programID, level, jurisdic
 // Recommendations lists the recommendation documents of a program and level, newest
 // first; jurisdiction "" lists every jurisdiction's.
 func (db *DB) Recommendations(ctx context.Context, programID, level, jurisdiction string) ([]*Recommendation, error) {
-	rows, err := db.q().query(ctx, `SELECT `+recColumns+` FROM recommendations
+	return queryAll(ctx, db.q(), "recommendations", wrapScan("recommendations", scanRecommendation),
+		`SELECT `+recColumns+` FROM recommendations
 		WHERE program_id = ? AND level = ? AND (? = '' OR jurisdiction = ?) ORDER BY id DESC`,
 		programID, level, jurisdiction, jurisdiction)
-	if err != nil {
-		return nil, fmt.Errorf("store: recommendations: %w", err)
-	}
-	defer rows.Close()
-	out := []*Recommendation{}
-	for rows.Next() {
-		r, err := scanRecommendation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: recommendations: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // SaveRecommendation stores the content of a draft. With r.ID == 0 it creates the

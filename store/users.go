@@ -79,23 +79,7 @@ func (db *DB) Users(ctx context.Context, f UserFilter) ([]*biopilot.User, error)
 	}
 	query += ` ORDER BY id LIMIT ? OFFSET ?`
 	args = append(args, limit(f.Limit), max(f.Offset, 0))
-	rows, err := db.q().query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: users: %w", err)
-	}
-	defer rows.Close()
-	users := []*biopilot.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: users: %w", err)
-	}
-	return users, nil
+	return queryAll(ctx, db.q(), "users", func(s scanner) (*biopilot.User, error) { return scanUser(s) }, query, args...)
 }
 
 // SetPassword replaces a user's password hash and its must-change flag.

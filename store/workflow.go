@@ -178,35 +178,31 @@ func transitionRefused(ctx context.Context, q q, r TransitionRequest) error {
 
 // Transitions lists an application's transitions, oldest first.
 func (db *DB) Transitions(ctx context.Context, applicationID int64) ([]*biopilot.Transition, error) {
-	rows, err := db.q().query(ctx, `SELECT id, application_id, from_state, to_state, actor_id,
+	return queryAll(ctx, db.q(), "transitions", wrapScan("transitions", scanTransition),
+		`SELECT id, application_id, from_state, to_state, actor_id,
 		actor_role, actor_name, reason, data, at
 		FROM transitions WHERE application_id = ? ORDER BY id`, applicationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: transitions: %w", err)
+}
+
+func scanTransition(s scanner) (*biopilot.Transition, error) {
+	var (
+		t        biopilot.Transition
+		from, to string
+		role     string
+		actor    sql.NullInt64
+		data     sql.NullString
+		at       int64
+	)
+	if err := s.Scan(&t.ID, &t.ApplicationID, &from, &to, &actor, &role, &t.ActorName,
+		&t.Reason, &data, &at); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	ts := []*biopilot.Transition{}
-	for rows.Next() {
-		var (
-			t        biopilot.Transition
-			from, to string
-			role     string
-			actor    sql.NullInt64
-			data     sql.NullString
-			at       int64
-		)
-		if err := rows.Scan(&t.ID, &t.ApplicationID, &from, &to, &actor, &role, &t.ActorName,
-			&t.Reason, &data, &at); err != nil {
-			return nil, fmt.Errorf("store: transitions: %w", err)
-		}
-		t.From, t.To, t.ActorRole = biopilot.State(from), biopilot.State(to), biopilot.Role(role)
-		t.ActorID, t.At = idOf(actor), fromMS(at)
-		if data.Valid {
-			t.Data = json.RawMessage(data.String)
-		}
-		ts = append(ts, &t)
+	t.From, t.To, t.ActorRole = biopilot.State(from), biopilot.State(to), biopilot.Role(role)
+	t.ActorID, t.At = idOf(actor), fromMS(at)
+	if data.Valid {
+		t.Data = json.RawMessage(data.String)
 	}
-	return ts, rows.Err()
+	return &t, nil
 }
 
 // ApplicationVersion is one saved version of an application's document.
@@ -221,24 +217,17 @@ type ApplicationVersion struct {
 // ApplicationVersions lists the saved versions of an application's document,
 // newest first, without the documents.
 func (db *DB) ApplicationVersions(ctx context.Context, applicationID int64) ([]*ApplicationVersion, error) {
-	rows, err := db.q().query(ctx, `SELECT application_id, version, user_id, saved_at
-		FROM application_versions WHERE application_id = ? ORDER BY version DESC`, applicationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: versions: %w", err)
-	}
-	defer rows.Close()
-	vs := []*ApplicationVersion{}
-	for rows.Next() {
+	return queryAll(ctx, db.q(), "versions", wrapScan("versions", func(s scanner) (*ApplicationVersion, error) {
 		var v ApplicationVersion
 		var user sql.NullInt64
 		var at int64
-		if err := rows.Scan(&v.ApplicationID, &v.Version, &user, &at); err != nil {
-			return nil, fmt.Errorf("store: versions: %w", err)
+		if err := s.Scan(&v.ApplicationID, &v.Version, &user, &at); err != nil {
+			return nil, err
 		}
 		v.UserID, v.SavedAt = idOf(user), fromMS(at)
-		vs = append(vs, &v)
-	}
-	return vs, rows.Err()
+		return &v, nil
+	}), `SELECT application_id, version, user_id, saved_at
+		FROM application_versions WHERE application_id = ? ORDER BY version DESC`, applicationID)
 }
 
 // ApplicationVersionDocument returns one saved version with its document (to show
