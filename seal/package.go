@@ -196,9 +196,9 @@ func (p *PackageWriter) AddFileHashed(name string, r io.Reader, size int64, sha2
 		return ManifestFile{}, err
 	}
 	switch {
-	case !lowerHex256(sha256hex):
+	case !LowerHex256(sha256hex):
 		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "sha256", Message: fmt.Sprintf("文件 %s 的 SHA-256 摘要 %q 应为 64 位小写十六进制", name, sha256hex)}
-	case !lowerHex256(sm3hex):
+	case !LowerHex256(sm3hex):
 		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "sm3", Message: fmt.Sprintf("文件 %s 的 SM3 摘要 %q 应为 64 位小写十六进制", name, sm3hex)}
 	case size < 0:
 		return ManifestFile{}, &biopilot.Error{Code: biopilot.EINVALID, Field: "size", Message: fmt.Sprintf("文件 %s 的大小 %d 无效", name, size)}
@@ -238,8 +238,8 @@ func (p *PackageWriter) record(f ManifestFile) (ManifestFile, error) {
 	return f, nil
 }
 
-// lowerHex256 reports whether s is a 256-bit hash in lower-case hex.
-func lowerHex256(s string) bool {
+// LowerHex256 reports whether s is a 256-bit hash (SHA-256, SM3) in lower-case hex.
+func LowerHex256(s string) bool {
 	if len(s) != 64 {
 		return false
 	}

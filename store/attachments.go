@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"biopilot"
+	"biopilot/seal"
 )
 
 // Attachment is one evidence file (佐证材料) of an application: the content lives in
@@ -39,10 +40,10 @@ func (db *DB) AddAttachment(ctx context.Context, a *Attachment) error {
 	if strings.TrimSpace(a.Category) == "" {
 		return biopilot.FieldErrorf("category", "请选择佐证材料的类别")
 	}
-	if !validSHA256(a.SHA256) {
+	if !seal.LowerHex256(a.SHA256) {
 		return biopilot.FieldErrorf("sha256", "附件摘要应为 64 位小写十六进制 SHA-256")
 	}
-	if a.SM3 != "" && !validSHA256(a.SM3) {
+	if a.SM3 != "" && !seal.LowerHex256(a.SM3) {
 		return biopilot.FieldErrorf("sm3", "附件摘要应为 64 位小写十六进制 SM3")
 	}
 	if a.Size < 0 {
@@ -166,10 +167,10 @@ func (db *DB) AttachmentHashesWithoutSM3(ctx context.Context, after string, limi
 // sha256 that has none, and returns how many rows it updated. A recorded SM3 is never
 // overwritten: content is addressed by its SHA-256, so it has one SM3.
 func (db *DB) SetAttachmentSM3(ctx context.Context, sha256, sm3 string) (int64, error) {
-	if !validSHA256(sha256) {
+	if !seal.LowerHex256(sha256) {
 		return 0, biopilot.FieldErrorf("sha256", "附件摘要应为 64 位小写十六进制 SHA-256")
 	}
-	if !validSHA256(sm3) {
+	if !seal.LowerHex256(sm3) {
 		return 0, biopilot.FieldErrorf("sm3", "附件摘要应为 64 位小写十六进制 SM3")
 	}
 	res, err := db.q().exec(ctx, `UPDATE attachments SET sm3 = ? WHERE sha256 = ? AND sm3 = ''`, sm3, sha256)
@@ -178,17 +179,4 @@ func (db *DB) SetAttachmentSM3(ctx context.Context, sha256, sm3 string) (int64, 
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
-}
-
-// validSHA256 reports whether s is a SHA-256 (or any 256-bit hash) in lower-case hex.
-func validSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
