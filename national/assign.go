@@ -83,10 +83,15 @@ func orName(name, uscc string) string {
 	return uscc
 }
 
+// nameNorm normalises organisation names for comparison (read only).
+var nameNorm = strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")")
+
 // sameName compares organisation names ignoring white space and full-width brackets.
 func sameName(a, b string) bool {
-	norm := strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")")
-	return norm.Replace(a) == norm.Replace(b)
+	if a == b {
+		return true
+	}
+	return nameNorm.Replace(a) == nameNorm.Replace(b)
 }
 
 // Options are the inputs of an assignment besides applications and experts.
@@ -236,6 +241,24 @@ func Reassign(a Assignment, app Candidate, declined string, experts []Expert, op
 	return out, got[len(got)-1], nil
 }
 
+// Declaration is what an expert declares on opening an assigned application, before
+// seeing its content: no conflict, or a conflict with its reason. A conflict hides the
+// application from the expert and calls for Reassign.
+type Declaration struct {
+	AppID    string
+	ExpertID string
+	Conflict bool
+	Reason   string
+}
+
+// Validate checks a declaration: a conflict needs a reason.
+func (d Declaration) Validate() error {
+	if d.Conflict && strings.TrimSpace(d.Reason) == "" {
+		return biopilot.FieldErrorf("reason", "声明存在利益冲突时请说明原因")
+	}
+	return nil
+}
+
 func (a *Assignment) add(app, expert string) {
 	a.Experts[app] = append(a.Experts[app], expert)
 	a.Load[expert]++
@@ -282,26 +305,22 @@ func (p *pool) eligible(a *Assignment, app Candidate, opt Options) []string {
 // fillAll tops every application up to n experts, scarcest first.
 func fillAll(a *Assignment, apps []Candidate, p *pool, n int, opt Options) {
 	type todo struct {
-		app      Candidate
-		eligible int
+		app   Candidate
+		cands []string // eligible experts; assigning other applications does not change it
 	}
 	var list []todo
 	for _, app := range apps {
-		list = append(list, todo{app, len(p.eligible(a, app, opt))})
+		list = append(list, todo{app, p.eligible(a, app, opt)})
 	}
 	sort.SliceStable(list, func(i, j int) bool {
-		if list[i].eligible != list[j].eligible {
-			return list[i].eligible < list[j].eligible
+		if len(list[i].cands) != len(list[j].cands) {
+			return len(list[i].cands) < len(list[j].cands)
 		}
 		return list[i].app.ID < list[j].app.ID
 	})
 	for _, t := range list {
-		app := t.app
-		for len(a.Experts[app.ID]) < n {
-			cands := p.eligible(a, app, opt)
-			if len(cands) == 0 {
-				break
-			}
+		app, cands := t.app, t.cands
+		for len(a.Experts[app.ID]) < n && len(cands) > 0 {
 			best := slices.MinFunc(cands, func(x, y string) int {
 				if a.Load[x] != a.Load[y] {
 					return a.Load[x] - a.Load[y]
@@ -309,6 +328,7 @@ func fillAll(a *Assignment, apps []Candidate, p *pool, n int, opt Options) {
 				return p.rank[x] - p.rank[y]
 			})
 			a.add(app.ID, best)
+			cands = slices.DeleteFunc(cands, func(id string) bool { return id == best })
 		}
 		if got := len(a.Experts[app.ID]); got < n {
 			a.Shortfalls = append(a.Shortfalls, Shortfall{

@@ -225,3 +225,37 @@ func TestReassignNotAssigned(t *testing.T) {
 		t.Errorf("err = %v, want ENOTFOUND", err)
 	}
 }
+
+func TestDeclarationValidate(t *testing.T) {
+	if err := (Declaration{AppID: "A1", ExpertID: "e", Conflict: false}).Validate(); err != nil {
+		t.Errorf("no conflict: %v", err)
+	}
+	if err := (Declaration{AppID: "A1", ExpertID: "e", Conflict: true}).Validate(); biopilot.ErrorCode(err) != biopilot.EINVALID {
+		t.Errorf("conflict without reason: %v", err)
+	}
+	if err := (Declaration{AppID: "A1", ExpertID: "e", Conflict: true, Reason: "曾在该单位任职"}).Validate(); err != nil {
+		t.Errorf("conflict with reason: %v", err)
+	}
+}
+
+// BenchmarkAssign is a national round: 600 applications over the nine domains,
+// 900 experts, 5 each.
+func BenchmarkAssign(b *testing.B) {
+	domains := []string{"food_additives", "biopharma", "cosmetics", "chemicals", "energy", "enzymes", "lignocellulose", "c1_feedstock", "plant_chassis"}
+	cities := []string{"440100", "440300", "320500", "110100", "330100", "510100"}
+	var experts []Expert
+	for i := 0; i < 900; i++ {
+		experts = append(experts, Expert{ID: fmt.Sprintf("e%03d", i), OrgName: fmt.Sprintf("单位%d", i%300), CityCode: cities[i%len(cities)],
+			Domains: []string{domains[i%9], domains[(i/9)%9]}, Relations: []Relation{{OrgName: fmt.Sprintf("企业%d", i%600)}}})
+	}
+	var apps []Candidate
+	for i := 0; i < 600; i++ {
+		apps = append(apps, Candidate{ID: fmt.Sprintf("A%03d", i), OrgName: fmt.Sprintf("企业%d", i), CityCode: cities[(i+1)%len(cities)], Domains: []string{domains[i%9]}})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Assign(apps, experts, 5, Options{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -209,6 +209,27 @@ func Aggregate(sheet ScoreSheet, method string, scores []Score) (Result, error) 
 	return r, nil
 }
 
+// Anonymous returns the result as an applicant may see it: the figures without any
+// expert's identity (applicants never learn who reviewed them).
+func (r Result) Anonymous() Result {
+	out := r
+	out.Used, out.Dropped = nil, nil
+	out.Totals = make([]ExpertTotal, len(r.Totals))
+	for i, t := range r.Totals {
+		out.Totals[i] = ExpertTotal{Total: t.Total}
+	}
+	sort.Slice(out.Totals, func(i, j int) bool { return out.Totals[i].Total > out.Totals[j].Total })
+	out.Outliers = make([]Outlier, len(r.Outliers))
+	for i, o := range r.Outliers {
+		o.ExpertID = ""
+		out.Outliers[i] = o
+	}
+	if len(r.Outliers) == 0 {
+		out.Outliers = nil
+	}
+	return out
+}
+
 // Entry is an application's score in one domain, to be ranked.
 type Entry struct {
 	AppID  string

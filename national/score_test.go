@@ -1,6 +1,7 @@
 package national
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -187,5 +188,26 @@ func TestDecisionValidate(t *testing.T) {
 		if (err == nil) != (tt.field == "") || field != tt.field {
 			t.Errorf("%+v: err = %v, want field %q", tt.d, err, tt.field)
 		}
+	}
+}
+
+func TestResultAnonymous(t *testing.T) {
+	s := sheet(t)
+	r, err := Aggregate(s, program.AggregateTrimmedMean, scoresOf(s, map[string]float64{"e1": 82, "e2": 80, "e3": 84, "e4": 50, "e5": 86}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := r.Anonymous()
+	data := fmt.Sprintf("%+v", an)
+	for _, id := range []string{"e1", "e2", "e3", "e4", "e5"} {
+		if strings.Contains(data, id) {
+			t.Errorf("anonymous result names expert %s: %s", id, data)
+		}
+	}
+	if an.Score != r.Score || len(an.Totals) != 5 || an.Totals[0].Total != 86 || len(an.Outliers) != 1 {
+		t.Errorf("anonymous result lost figures: %+v", an)
+	}
+	if r.Totals[0].ExpertID == "" {
+		t.Error("Anonymous changed the original")
 	}
 }

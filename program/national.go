@@ -286,6 +286,16 @@ func (p *Program) Contains(ancestor, code string) bool {
 	return false
 }
 
+// Children returns the jurisdictions directly below code: for the root, those that
+// send it recommendations (the provinces of a national deployment, the cities of a
+// provincial one).
+func (p *Program) Children(code string) []*Jurisdiction {
+	if j := p.index().byCode[code]; j != nil {
+		return j.Children
+	}
+	return nil
+}
+
 // Level returns the level of a code (country, province, city), or "" when unknown.
 func (p *Program) Level(code string) string {
 	if j := p.index().byCode[code]; j != nil {

@@ -108,6 +108,12 @@ func TestJurisdictionsNationalTree(t *testing.T) {
 	if !p.Contains("100000", "440300") || p.Contains("320000", "440300") || !p.Contains("440000", "440100") {
 		t.Error("Contains gives a wrong answer on the national tree")
 	}
+	if ch := p.Children(p.RootJurisdiction().Code); len(ch) != 3 || ch[1].Code != "320000" {
+		t.Errorf("Children(root) = %v, want the three provinces", ch)
+	}
+	if p.Children("999999") != nil || len(p.Children("320500")) != 0 {
+		t.Error("Children of an unknown code or a city should be empty")
+	}
 	if p.Level("110000") != LevelProvince || p.Parent("110000").Code != "100000" {
 		t.Error("北京市 should be a province under the country")
 	}
