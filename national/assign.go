@@ -202,6 +202,18 @@ func Assign(apps []Candidate, experts []Expert, n int, opt Options) (Assignment,
 			}
 		}
 	}
+	// Existing assignments of applications outside this batch are carried over as
+	// they are and count in the load.
+	for appID, ids := range opt.Existing {
+		if _, ok := byID[appID]; ok {
+			continue
+		}
+		for _, id := range ids {
+			if !a.Has(appID, id) {
+				a.add(appID, id)
+			}
+		}
+	}
 	fillAll(&a, apps, pool, n, opt)
 	return a, shortfallError(a.Shortfalls)
 }

@@ -136,16 +136,17 @@ func TestAssignExistingAndManual(t *testing.T) {
 			t.Errorf("experts = %v, err = %v; want e01 excluded and a shortfall (5 of 6)", got.Experts["A1"], err)
 		}
 	})
-	t.Run("load counts existing assignments elsewhere", func(t *testing.T) {
-		b := app
-		b.ID = "B1"
+	t.Run("load counts existing assignments of an earlier batch", func(t *testing.T) {
 		existing := map[string][]string{"B1": {"e01", "e02", "e03"}}
-		got, err := Assign([]Candidate{app, b}, experts, 3, Options{Existing: existing})
+		got, err := Assign([]Candidate{app}, experts, 3, Options{Existing: existing})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ids := slices.Sorted(slices.Values(got.Experts["A1"])); !slices.Equal(ids, []string{"e04", "e05", "e06"}) {
 			t.Errorf("A1 experts = %v, want the three unloaded ones", ids)
+		}
+		if !slices.Equal(got.Experts["B1"], existing["B1"]) || got.Load["e01"] != 1 {
+			t.Errorf("earlier batch not carried over: %v, load %v", got.Experts["B1"], got.Load)
 		}
 	})
 }
