@@ -148,7 +148,8 @@ func (a Assignment) Has(app, expert string) bool {
 // who have no conflict of interest with it, balancing the load: for each place the
 // least-loaded eligible expert is taken, ties broken by an order drawn from the seed.
 // Applications with the fewest eligible experts are served first. Existing and
-// manual assignments count in the load.
+// manual assignments count in the load, including existing assignments of
+// applications not in apps (an earlier batch), which are carried over unchanged.
 //
 // When some application cannot get n experts, the assignment made so far is returned
 // with its Shortfalls and an EINVALID *biopilot.Error naming the applications and
