@@ -48,15 +48,18 @@ const benchN, benchSize = 4, 16 << 20
 
 // benchPackage streams a package with 64 MiB of evidence read from disk, listed with
 // their recorded SM3 or without.
-func benchPackage(b *testing.B, recorded bool) {
-	fs := benchFiles(b, benchN, benchSize)
+func benchPackage(b *testing.B, recorded bool) { benchPackageOf(b, recorded, benchN, benchSize) }
+
+// benchPackageOf streams a package with n evidence files of size bytes.
+func benchPackageOf(b *testing.B, recorded bool, n int, size int64) {
+	fs := benchFiles(b, n, size)
 	f := newFixture(b, 12, "440600")
 	in := f.input(b)
 	paths := map[string]string{}
 	for _, bf := range fs {
 		e := Evidence{SHA256: bf.sha256, Filename: "evidence.bin", Category: "other"}
 		if recorded {
-			e.SM3, e.Size = bf.sm3, benchSize
+			e.SM3, e.Size = bf.sm3, size
 		}
 		in.Application.Evidence = append(in.Application.Evidence, e)
 		paths[bf.sha256] = bf.path
@@ -67,7 +70,7 @@ func benchPackage(b *testing.B, recorded bool) {
 		}
 		return f.blobs.open(ctx, sum)
 	}
-	b.SetBytes(benchN * benchSize)
+	b.SetBytes(int64(n) * size)
 	b.ResetTimer()
 	for b.Loop() {
 		if err := ApplicationPackage(context.Background(), io.Discard, in); err != nil {
@@ -86,10 +89,23 @@ func BenchmarkApplicationPackage(b *testing.B) { benchPackage(b, true) }
 func BenchmarkApplicationPackageUnhashed(b *testing.B) { benchPackage(b, false) }
 
 // BenchmarkPlainRead reads the same files from disk to io.Discard.
-func BenchmarkPlainRead(b *testing.B) {
-	fs := benchFiles(b, benchN, benchSize)
+func BenchmarkPlainRead(b *testing.B) { benchPlainRead(b, benchN, benchSize) }
+
+// Large packages (512 MiB of evidence) show the streaming rate itself: the 申请表
+// PDF, rendered once per application (~16 ms), weighs little against the evidence.
+// Compare BenchmarkApplicationPackageLarge with BenchmarkPlainReadLarge.
+const largeN, largeSize = 8, 64 << 20
+
+// BenchmarkApplicationPackageLarge streams a package with 512 MiB of evidence.
+func BenchmarkApplicationPackageLarge(b *testing.B) { benchPackageOf(b, true, largeN, largeSize) }
+
+// BenchmarkPlainReadLarge reads the same 512 MiB from disk to io.Discard.
+func BenchmarkPlainReadLarge(b *testing.B) { benchPlainRead(b, largeN, largeSize) }
+
+func benchPlainRead(b *testing.B, n int, size int64) {
+	fs := benchFiles(b, n, size)
 	buf := make([]byte, 64<<10)
-	b.SetBytes(benchN * benchSize)
+	b.SetBytes(int64(n) * size)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, bf := range fs {
