@@ -26,6 +26,8 @@ type activation struct {
 	frame *interpreter.ExecutionFrame
 	// stack holds the arguments of the fast path's calls.
 	stack []ref.Val
+	// results gathers an evaluation's results before they are copied out.
+	results []Result
 }
 
 // computing marks a let being computed, to report a let that refers to itself.

@@ -94,10 +94,32 @@ func (c *fastCompiler) node(a *ast.AST, e ast.Expr) fastFn {
 			return nil
 		}
 		elems := make([]fastFn, len(l.Elements()))
+		literal := true
 		for i, x := range l.Elements() {
 			if elems[i] = c.node(a, x); elems[i] == nil {
 				return nil
 			}
+			literal = literal && x.Kind() == ast.LiteralKind
+		}
+		if literal {
+			// A list of literals (['gmp'], []) is built once: CEL's lists
+			// are immutable.
+			vals := make([]ref.Val, len(elems))
+			strs := make([]string, len(elems))
+			for i, f := range elems {
+				vals[i] = f(nil)
+				s, ok := vals[i].(types.String)
+				if strs != nil && ok {
+					strs[i] = string(s)
+				} else {
+					strs = nil
+				}
+			}
+			var v ref.Val = types.NewRefValList(types.DefaultTypeAdapter, vals)
+			if strs != nil {
+				v = constStrings(strs)
+			}
+			return func(*activation) ref.Val { return v }
 		}
 		return func(act *activation) ref.Val {
 			vals := make([]ref.Val, len(elems))
@@ -272,6 +294,43 @@ func (c *fastCompiler) call(a *ast.AST, e ast.Expr) fastFn {
 	if def == nil || def.NonStrict || def.Async != nil || def.LateBound {
 		return nil
 	}
+	if fn == operators.Add && len(args) == 2 && def.Binary != nil {
+		return addLists(def, args[0], args[1])
+	}
+	return callBinding(def, args)
+}
+
+// addLists is `+`: lists of strings are joined as one strList, which the
+// functions read without converting; anything else goes to the binding.
+func addLists(def *functions.Overload, l, r fastFn) fastFn {
+	f, trait := def.Binary, def.OperandTrait
+	return func(act *activation) ref.Val {
+		lv := l(act)
+		if lv == nil || types.IsUnknownOrError(lv) || (trait != 0 && !lv.Type().HasTrait(trait)) {
+			return nil
+		}
+		rv := r(act)
+		if rv == nil || types.IsUnknownOrError(rv) {
+			return nil
+		}
+		if ls, ok := lv.(*strList); ok {
+			if rs, ok := rv.(*strList); ok {
+				switch {
+				case len(rs.items) == 0:
+					return ls
+				case len(ls.items) == 0:
+					return rs
+				}
+				items := make([]string, 0, len(ls.items)+len(rs.items))
+				return newStrings(append(append(items, ls.items...), rs.items...))
+			}
+		}
+		return f(lv, rv)
+	}
+}
+
+// callBinding calls a function's binding.
+func callBinding(def *functions.Overload, args []fastFn) fastFn {
 	trait := def.OperandTrait
 	switch {
 	case len(args) == 1 && def.Unary != nil:

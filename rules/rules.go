@@ -149,10 +149,16 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	if err == nil {
 		act.frame = frame
 	}
-	results := make([]Result, 0, len(e.rules)+4)
+	// The results are gathered in the activation's slice and copied out at
+	// their number: the report's slice is the largest allocation of all.
+	scratch := act.results[:0]
 	for _, r := range e.rules {
-		results = r.eval(e, doc, act, results)
+		scratch = r.eval(e, doc, act, scratch)
 	}
+	results := make([]Result, len(scratch))
+	copy(results, scratch)
+	clear(scratch)
+	act.results = scratch[:0]
 	if act.frame != nil {
 		act.frame.Close()
 	}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"reflect"
+	"strings"
 	"sync/atomic"
 
 	"cel.dev/cel-go/common/types"
@@ -46,14 +47,16 @@ func (l *strList) text() string {
 	for _, s := range l.items {
 		n += len(s) + 1
 	}
-	b := make([]byte, 0, n)
+	// A builder hands out its bytes as the string without copying them.
+	var b strings.Builder
+	b.Grow(n)
 	for i, s := range l.items {
 		if i > 0 {
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		}
-		b = append(b, s...)
+		b.WriteString(s)
 	}
-	s := string(b)
+	s := b.String()
 	l.joined.Store(&s)
 	return s
 }

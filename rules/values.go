@@ -258,7 +258,17 @@ func chars(m map[string]any, key string, cols []string) int {
 }
 
 func texts(m map[string]any, tables, cols []string) []string {
-	var out []string
+	// Sized first: the list is built once, without growing.
+	n := 0
+	for _, t := range tables {
+		v, _ := lookup(m, t)
+		rows, _ := v.([]any)
+		n += len(rows) * len(cols)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
 	for _, t := range tables {
 		v, _ := lookup(m, t)
 		rows, _ := v.([]any)
@@ -270,6 +280,9 @@ func texts(m map[string]any, tables, cols []string) []string {
 				}
 			}
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -398,13 +411,15 @@ func constValue(v any) ref.Val {
 
 // strings_ returns the items of a list when all are strings.
 func strings_(x []any) ([]string, bool) {
-	out := make([]string, len(x))
-	for i, e := range x {
-		s, ok := e.(string)
-		if !ok {
+	// Checked before the slice is made: tables (lists of rows) are common.
+	for _, e := range x {
+		if _, ok := e.(string); !ok {
 			return nil, false
 		}
-		out[i] = s
+	}
+	out := make([]string, len(x))
+	for i, e := range x {
+		out[i] = e.(string)
 	}
 	return out, true
 }
