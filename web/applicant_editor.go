@@ -90,10 +90,16 @@ func (s *Server) sectionParam(id string) program.Section {
 }
 
 // editData builds the editor's data for a section of doc; errs are messages by
-// input name (after a refused save).
+// input name (after a refused save). Without errs, doc is app's stored draft and
+// its report comes from the cache; with errs it is what was posted, judged afresh.
 func (s *Server) editData(r *http.Request, app *biopilot.Application, sec program.Section, doc program.Document, errs map[string]string) (*editData, error) {
 	ctx := r.Context()
-	rep := s.eng.Evaluate(doc)
+	var rep *rules.Report
+	if errs == nil {
+		rep, _ = s.cachedReport(docKeyOf(app, "draft"), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
+	} else {
+		rep = s.eng.Evaluate(doc)
+	}
 	ret, err := s.returnInfo(ctx, app)
 	if err != nil {
 		return nil, err

@@ -159,7 +159,7 @@ func (s *Server) submit(r *http.Request, app *biopilot.Application, base int64, 
 	if err != nil {
 		return nil, err
 	}
-	rep := s.eng.Evaluate(doc)
+	rep, _ := s.cachedReport(docKeyOf(app, "draft"), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	// Anything missing refuses the submission, even when a failed rule already
 	// makes the verdict "ineligible": an application goes to the city complete.
 	if rep.Verdict == rules.Incomplete || hasMissing(rep) {
@@ -248,7 +248,7 @@ func (s *Server) renderSubmit(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	rep := s.eng.Evaluate(doc)
+	rep, _ := s.cachedReport(docKeyOf(app, "draft"), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	dl := s.deadlines(r.Context())
 	d := &submitData{App: app, Report: rep, Deadline: beijing(dl.Applicant), Passed: !s.now().Before(dl.Applicant),
 		Done: r.URL.Query().Get("done")}

@@ -276,7 +276,7 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
 	}
-	rep := s.eng.Evaluate(doc)
+	rep, _ := s.cachedReport(docKeyOf(app, src), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	title := app.PlatformName
 	if title == "" {
 		title = fmt.Sprintf("申请 %d", app.ID)

@@ -99,13 +99,14 @@ type fieldOption struct{ Key, Label string }
 // the history of every transition with its reasons and its seal verified.
 func (s *Server) reviewView(r *http.Request, u *biopilot.User, app *biopilot.Application) (*reviewData, error) {
 	ctx := r.Context()
-	data, _ := visibleDocument(u, app)
+	data, src := visibleDocument(u, app)
 	doc, err := s.prog.Form.DecodeDocument(data)
 	if err != nil {
 		return nil, fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
 	}
+	rep, _ := s.cachedReport(docKeyOf(app, src), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	rv := &reviewData{App: app, CityName: s.prog.CityName(app.CityCode), Sections: s.sectionViews(doc),
-		Derived: s.prog.Form.Derive(doc), Report: s.eng.Evaluate(doc), CheckNames: checkNames}
+		Derived: s.prog.Form.Derive(doc), Report: rep, CheckNames: checkNames}
 	ts, err := s.db.Transitions(ctx, app.ID)
 	if err != nil {
 		return nil, err
