@@ -235,8 +235,9 @@ func flattenStrings(v ref.Val, out []string) []string {
 
 func missingKeys(doc program.Document, keys []string) []string {
 	var miss []string
+	w := walker{m: doc}
 	for _, k := range keys {
-		if v, ok := lookup(doc, k); !ok || !present(v) {
+		if v, ok := w.lookup(k); !ok || !present(v) {
 			miss = append(miss, k)
 		}
 	}

@@ -289,8 +289,9 @@ func (lib *library) envOptions() []cel.EnvOption {
 				return types.MaybeNoSuchOverloadErr(o)
 			}
 			var out []string
+			w := walker{m: m}
 			for _, k := range stringList(ks) {
-				if v, ok := lookup(m, k); !ok || !filled(v) {
+				if v, ok := w.lookup(k); !ok || !filled(v) {
 					out = append(out, k)
 				}
 			}

@@ -80,7 +80,7 @@ func (t *template) render(act *activation) (string, error) {
 		return t.parts[0].text, nil
 	}
 	// Messages are short: built on the stack, copied once into the string.
-	var buf [512]byte
+	var buf [1024]byte
 	b := buf[:0]
 	for _, p := range t.parts {
 		var v ref.Val

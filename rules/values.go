@@ -137,6 +137,37 @@ func lookup(m map[string]any, key string) (any, bool) {
 	}
 }
 
+// walker looks up many dotted keys in one object, keeping the object of the
+// last key's prefix: keys of the same section (applicant.name,
+// applicant.uscc, …) then cost one map access each instead of one per level.
+// It finds what lookup finds.
+type walker struct {
+	m      map[string]any
+	prefix string
+	parent map[string]any // the object at prefix; nil: none there
+	valid  bool           // prefix and parent are set
+}
+
+func (w *walker) lookup(key string) (any, bool) {
+	i := strings.LastIndexByte(key, '.')
+	if i < 0 {
+		v, ok := w.m[key]
+		return v, ok && v != nil
+	}
+	if !w.valid || key[:i] != w.prefix {
+		w.prefix, w.valid = key[:i], true
+		w.parent = nil
+		if v, ok := lookup(w.m, w.prefix); ok {
+			w.parent, _ = v.(map[string]any)
+		}
+	}
+	if w.parent == nil {
+		return nil, false
+	}
+	v, ok := w.parent[key[i+1:]]
+	return v, ok && v != nil
+}
+
 // present: there, and text not blank.
 func present(v any) bool {
 	if s, ok := v.(string); ok {
@@ -165,6 +196,20 @@ func present(v any) bool {
 func countChars(s string) int {
 	n := 0
 	for i := 0; i < len(s); {
+		// Most Chinese characters: a lead byte E4–EF but ED (whose sequences
+		// are neither spaces, overlong nor surrogates) and two continuation
+		// bytes (80–BF, which XOR 80 maps below 40).
+		for len(s)-i >= 3 {
+			t := s[i : i+3]
+			if c := t[0]; c-0xE4 >= 0x0C || c == 0xED || (t[1]^0x80)|(t[2]^0x80) >= 0x40 {
+				break
+			}
+			n++
+			i += 3
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if !asciiSpace[c] {
@@ -173,7 +218,7 @@ func countChars(s string) int {
 			i++
 			continue
 		}
-		// Chinese: a valid three-byte sequence, a space only after E1–E3.
+		// Other three-byte sequences, a space only after E1–E3.
 		if c >= 0xE0 && c < 0xF0 && i+2 < len(s) {
 			c1, c2 := s[i+1], s[i+2]
 			lo, hi := byte(0x80), byte(0xBF)

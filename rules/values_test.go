@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -49,6 +50,26 @@ func TestCountChars(t *testing.T) {
 		}
 		if got := present(s); got != (want > 0) {
 			t.Errorf("present(%q) = %t, want %t", s, got, want > 0)
+		}
+	}
+}
+
+// TestWalker checks that walker finds what lookup finds, key after key, in
+// any order: shared prefixes, absent sections, values that are not objects.
+func TestWalker(t *testing.T) {
+	doc := map[string]any{
+		"a":    map[string]any{"x": "1", "y": nil, "b": map[string]any{"z": int64(2)}},
+		"s":    "text",
+		"n":    nil,
+		"list": []any{"p"},
+	}
+	keys := []string{"a.x", "a.y", "a.b.z", "a.b.w", "a.x", "s", "s.x", "n.x", "n", "list.p", "a.q", "b.x", "a.b", "a.b.z", "", ".", "a."}
+	w := walker{m: doc}
+	for _, k := range keys {
+		v, ok := w.lookup(k)
+		wv, wok := lookup(doc, k)
+		if ok != wok || fmt.Sprint(v) != fmt.Sprint(wv) {
+			t.Errorf("walker.lookup(%q) = %v, %t; lookup gives %v, %t", k, v, ok, wv, wok)
 		}
 	}
 }
