@@ -28,6 +28,8 @@ type activation struct {
 	stack []ref.Val
 	// results gathers an evaluation's results before they are copied out.
 	results []Result
+	// buf holds the text of the messages being rendered.
+	buf []byte
 }
 
 // computing marks a let being computed, to report a let that refers to itself.

@@ -166,6 +166,8 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	act.doc, act.each, act.rule, act.frame = nil, nil, nil, nil
 	clear(act.vals)
 	clear(act.stack[:cap(act.stack)])
+	clear(act.buf[:cap(act.buf)])
+	act.buf = act.buf[:0]
 	clear(act.globals)
 	e.acts.Put(act)
 	return &Report{Verdict: e.Verdict(results), Rules: results}

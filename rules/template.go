@@ -20,7 +20,10 @@ type template struct {
 type tplPart struct {
 	text string // literal text, or the name for a name part
 	name bool   // the part is a let or `each`, read from the activation
-	prg  *expr  // the part is an expression
+	// get reads a name part as the fast path does; nil or its nil: resolve
+	// the name.
+	get fastFn
+	prg *expr // the part is an expression
 }
 
 // compileTemplate compiles a template in env, where names are the let names.
@@ -54,7 +57,11 @@ func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool,
 			continue
 		}
 		if names[p.text] {
-			add(tplPart{text: p.text, name: true})
+			part := tplPart{text: p.text, name: true}
+			if scope != nil {
+				part.get = scope.name(p.text)
+			}
+			add(part)
 			continue
 		}
 		prg, err := program1(env, inlineConsts(p.text, consts), at, scope)
@@ -79,33 +86,45 @@ func (t *template) render(act *activation) (string, error) {
 	if len(t.parts) == 1 && !t.parts[0].name && t.parts[0].prg == nil {
 		return t.parts[0].text, nil
 	}
-	// Messages are short: built on the stack, copied once into the string.
-	var buf [1024]byte
-	b := buf[:0]
-	for _, p := range t.parts {
+	// The text is built in the activation's buffer, used as a stack: a
+	// template rendered while this one's parts are evaluated (problems)
+	// appends after this one's text and takes it back off.
+	base := len(act.buf)
+	for i := range t.parts {
+		p := &t.parts[i]
 		var v ref.Val
 		switch {
 		case p.name:
-			x, _ := act.ResolveName(p.text)
-			v, _ = x.(ref.Val)
+			if p.get != nil {
+				v = p.get(act)
+			}
+			if v == nil {
+				x, _ := act.ResolveName(p.text)
+				v, _ = x.(ref.Val)
+			}
 		case p.prg != nil:
 			var err error
 			if v, err = act.eval(p.prg); err != nil {
+				act.buf = act.buf[:base]
 				return "", err
 			}
 		default:
-			b = append(b, p.text...)
+			act.buf = append(act.buf, p.text...)
 			continue
 		}
 		if v == nil {
+			act.buf = act.buf[:base]
 			return "", fmt.Errorf("{%s} 没有值", p.text)
 		}
 		if types.IsError(v) {
+			act.buf = act.buf[:base]
 			return "", v.(*types.Err)
 		}
-		b = appendText(b, v)
+		act.buf = appendText(act.buf, v)
 	}
-	return string(b), nil
+	msg := string(act.buf[base:])
+	act.buf = act.buf[:base]
+	return msg, nil
 }
 
 // constant reports whether an expression reads nothing that varies: not the

@@ -149,6 +149,14 @@ type walker struct {
 }
 
 func (w *walker) lookup(key string) (any, bool) {
+	if n := len(w.prefix); w.valid && len(key) > n && key[n] == '.' && key[:n] == w.prefix &&
+		strings.IndexByte(key[n+1:], '.') < 0 {
+		if w.parent == nil {
+			return nil, false
+		}
+		v, ok := w.parent[key[n+1:]]
+		return v, ok && v != nil
+	}
 	i := strings.LastIndexByte(key, '.')
 	if i < 0 {
 		v, ok := w.m[key]
