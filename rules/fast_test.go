@@ -2,8 +2,11 @@ package rules
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 )
@@ -91,5 +94,50 @@ func TestFastMatchesCEL(t *testing.T) {
 	}
 	if compared < 1000 {
 		t.Errorf("only %d values compared", compared)
+	}
+}
+
+// TestNativeOps compares the operators done without CEL's type guards with
+// CEL's own on edge cases: overflow, NaN, mixed and unlike types.
+func TestNativeOps(t *testing.T) {
+	env, err := cel.NewEnv(cel.Variable("x", cel.DynType), cel.Variable("y", cel.DynType),
+		cel.CrossTypeNumericComparisons(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := []ref.Val{types.Int(0), types.Int(3), types.Int(-7), types.Int(math.MaxInt64), types.Int(math.MinInt64),
+		types.Int(1 << 31), types.Int(-(1 << 31)), types.Int(1<<31 - 1), types.Double(2.5), types.Double(-0.0),
+		types.Double(math.NaN()), types.Double(math.Inf(1)), types.String("a"), types.String("中"), types.String(""),
+		types.Uint(3), newStrings([]string{"a", "b"}), newStrings(nil), types.True}
+	ops := map[string]string{operators.Add: "x + y", operators.Subtract: "x - y", operators.Multiply: "x * y",
+		operators.Less: "x < y", operators.LessEquals: "x <= y", operators.Greater: "x > y", operators.GreaterEquals: "x >= y"}
+	checked := 0
+	for op, src := range ops {
+		ast, iss := env.Compile(src)
+		if iss.Err() != nil {
+			t.Fatal(iss.Err())
+		}
+		prg, err := env.Program(ast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		native := nativeOp(op)
+		for _, x := range vals {
+			for _, y := range vals {
+				got := native(x, y)
+				if got == nil {
+					continue
+				}
+				checked++
+				want, _, err := prg.Eval(map[string]any{"x": x, "y": y})
+				same := types.Equal(got, want) == types.True || format(got) == "NaN" // NaN is not equal to itself
+				if err != nil || !same || format(got) != format(want) {
+					t.Errorf("%v %s %v: native %v, CEL %v (%v)", x, op, y, got, want, err)
+				}
+			}
+		}
+	}
+	if checked < 50 {
+		t.Errorf("only %d cases checked", checked)
 	}
 }
