@@ -363,7 +363,7 @@ func format(v ref.Val) string {
 	if s, ok := v.(types.String); ok {
 		return string(s)
 	}
-	var buf [64]byte
+	var buf [512]byte
 	return string(appendText(buf[:0], v))
 }
 
