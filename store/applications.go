@@ -60,7 +60,7 @@ func (db *DB) CreateApplication(ctx context.Context, a *biopilot.Application) er
 		} else if err != nil {
 			return err
 		}
-		if err := saveDomains(ctx, q, id, a.Domains); err != nil {
+		if _, err := saveDomains(ctx, q, id, a.Domains); err != nil {
 			return err
 		}
 		if _, err := q.exec(ctx, `INSERT INTO application_versions
@@ -320,9 +320,9 @@ func loadDomains(ctx context.Context, q q, apps []*biopilot.Application) error {
 
 // saveDomains replaces an application's domains, dropping blanks and repeats. It
 // writes nothing when they are already stored in that order (most saves leave the
-// domains alone).
-func saveDomains(ctx context.Context, q q, id int64, domains []string) error {
-	var want []string
+// domains alone). It returns the domains stored.
+func saveDomains(ctx context.Context, q q, id int64, domains []string) ([]string, error) {
+	want := []string{}
 	for _, d := range domains {
 		if d != "" && !slices.Contains(want, d) {
 			want = append(want, d)
@@ -331,36 +331,36 @@ func saveDomains(ctx context.Context, q q, id int64, domains []string) error {
 	rows, err := q.query(ctx, `SELECT domain FROM application_domains WHERE application_id = ?
 		ORDER BY position`, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var have []string
 	for rows.Next() {
 		var d string
 		if err := rows.Scan(&d); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		have = append(have, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if slices.Equal(have, want) {
-		return nil
+		return want, nil
 	}
 	if len(have) > 0 {
 		if _, err := q.exec(ctx, `DELETE FROM application_domains WHERE application_id = ?`, id); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for i, d := range want {
 		if _, err := q.exec(ctx, `INSERT INTO application_domains (application_id, position, domain)
 			VALUES (?, ?, ?)`, id, i+1, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return want, nil
 }
 
 // documentText checks a document is JSON and returns it as text ({} when empty).

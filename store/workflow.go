@@ -18,7 +18,9 @@ import (
 //
 // The compare-and-set is one UPDATE … WHERE id = ? AND version = ? AND state IN
 // (draft, returned); the new version is also appended to the version history in
-// the same transaction.
+// the same transaction. The UPDATE returns the row it wrote (RETURNING, on both
+// SQLite and PostgreSQL), so a save reads nothing back but the snapshot; the
+// document returned is the one given.
 func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.Application, error) {
 	doc, err := documentText(u.Document)
 	if err != nil {
@@ -27,23 +29,28 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 	at := db.stamp(u.At)
 	var app *biopilot.Application
 	err = db.inTx(ctx, func(q q) error {
-		res, err := q.exec(ctx, `UPDATE applications
+		var snapshot sql.NullString
+		rs := &returningScanner{row: q.queryRow(ctx, `UPDATE applications
 			SET document = ?, version = version + 1, platform_name = ?, verdict = ?,
 			    updated_by = ?, updated_at = ?
-			WHERE id = ? AND version = ? AND state IN (?, ?)`,
+			WHERE id = ? AND version = ? AND state IN (?, ?)
+			RETURNING `+savedColumns,
 			doc, u.PlatformName, u.Verdict, nullID(u.UserID), ms(at),
-			u.ApplicationID, u.BaseVersion, string(biopilot.StateDraft), string(biopilot.StateReturned))
-		if isForeignKeyViolation(err) {
+			u.ApplicationID, u.BaseVersion, string(biopilot.StateDraft), string(biopilot.StateReturned)),
+			extra: []any{&snapshot}}
+		a, err := scanApplication(rs, false)
+		if rs.noRows {
+			return saveRefused(ctx, q, u.ApplicationID)
+		} else if isForeignKeyViolation(rs.err) {
 			return biopilot.FieldErrorf("user_id", "用户不存在")
 		} else if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return saveRefused(ctx, q, u.ApplicationID)
+		a.Document = json.RawMessage(doc)
+		if snapshot.Valid {
+			a.Snapshot = json.RawMessage(snapshot.String)
 		}
-		if err := saveDomains(ctx, q, u.ApplicationID, u.Domains); err != nil {
+		if a.Domains, err = saveDomains(ctx, q, u.ApplicationID, u.Domains); err != nil {
 			return err
 		}
 		if _, err := q.exec(ctx, `INSERT INTO application_versions
@@ -51,8 +58,8 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 			u.ApplicationID, u.BaseVersion+1, doc, nullID(u.UserID), ms(at)); err != nil {
 			return err
 		}
-		app, err = getApplication(ctx, q, u.ApplicationID)
-		return err
+		app = a
+		return nil
 	})
 	if err != nil {
 		if biopilot.AsError(err) != nil {
@@ -61,6 +68,28 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 		return nil, fmt.Errorf("store: save document: %w", err)
 	}
 	return app, nil
+}
+
+// savedColumns are what a save's UPDATE returns: applicationListColumns in their
+// order (the organisation's name by a subquery: RETURNING sees only the table
+// updated), then the snapshot.
+const savedColumns = `id, program_id, org_id, city_code, state, version, snapshot_hash,
+	(SELECT o.name FROM organisations o WHERE o.id = applications.org_id),
+	platform_name, verdict, created_by, updated_by, created_at, updated_at, submitted_at, snapshot`
+
+// returningScanner scans a row of savedColumns for scanApplication: it appends the
+// extra destinations, and keeps whether there was no row and the raw error.
+type returningScanner struct {
+	row    *sql.Row
+	extra  []any
+	noRows bool
+	err    error
+}
+
+func (r *returningScanner) Scan(dest ...any) error {
+	r.err = r.row.Scan(append(dest, r.extra...)...)
+	r.noRows = errors.Is(r.err, sql.ErrNoRows)
+	return r.err
 }
 
 // saveRefused explains why the compare-and-set of a save matched no row.
