@@ -272,11 +272,10 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := currentUser(r)
 	data, src := visibleDocument(u, app)
-	doc, err := s.prog.Form.DecodeDocument(data)
+	view, rep, err := s.cachedView(app, src, data)
 	if err != nil {
-		return fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
+		return err
 	}
-	rep, _ := s.cachedReport(docKeyOf(app, src), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	title := app.PlatformName
 	if title == "" {
 		title = fmt.Sprintf("申请 %d", app.ID)
@@ -285,8 +284,8 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 		"App":      app,
 		"CityName": s.prog.CityName(app.CityCode),
 		"Snapshot": src == "snapshot",
-		"Sections": s.sectionViews(doc),
-		"Derived":  s.prog.Form.Derive(doc),
+		"Sections": view.Sections,
+		"Derived":  view.Derived,
 		"Report":   rep,
 		"Editable": authz.Check(u, authz.Edit, app) == nil,
 	}))
