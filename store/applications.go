@@ -107,7 +107,7 @@ func (db *DB) Applications(ctx context.Context, f ApplicationFilter) ([]*biopilo
 		return apps, total, nil
 	}
 	order := f.orderBy()
-	query := `SELECT ` + applicationListColumns + `, ` + domainsColumn(db.dialect) + ` FROM applications a
+	query := `SELECT ` + applicationListColumns + ` FROM applications a
 		JOIN organisations o ON o.id = a.org_id
 		WHERE a.id IN (SELECT a.id FROM ` + from + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
 		ORDER BY ` + order
@@ -117,45 +117,21 @@ func (db *DB) Applications(ctx context.Context, f ApplicationFilter) ([]*biopilo
 		return nil, 0, fmt.Errorf("store: applications: %w", err)
 	}
 	for rows.Next() {
-		var domains sql.NullString
-		a, err := scanApplication(&extraScanner{row: rows, extra: []any{&domains}}, false)
+		a, err := scanApplication(rows, false)
 		if err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
-		a.Domains = splitDomains(domains.String)
 		apps = append(apps, a)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("store: applications: %w", err)
 	}
+	if err := loadDomains(ctx, db.q(), apps); err != nil {
+		return nil, 0, err
+	}
 	return apps, total, nil
-}
-
-// domainsSep separates the domains aggregated by domainsColumn: a control
-// character (unit separator), which no domain code contains.
-const domainsSep = "\x1f"
-
-// domainsColumn is a list query's column of the application's domains, in order,
-// joined by domainsSep: part of the list's one query, rather than a second query
-// whose IN list of ids SQLite (with STAT4) re-plans on every call. string_agg with
-// ORDER BY is the same in PostgreSQL and SQLite (3.44+).
-func domainsColumn(dialect string) string {
-	sep := `char(31)`
-	if dialect == DialectPostgres {
-		sep = `chr(31)`
-	}
-	return `(SELECT string_agg(d.domain, ` + sep + ` ORDER BY d.position)
-		FROM application_domains d WHERE d.application_id = a.id)`
-}
-
-// splitDomains splits a domainsColumn value; none is an empty list.
-func splitDomains(s string) []string {
-	if s == "" {
-		return []string{}
-	}
-	return strings.Split(s, domainsSep)
 }
 
 // from returns the FROM clause of f's queries: the applications, joined with their

@@ -50,36 +50,3 @@ func TestSaveDocumentReturnsStoredRow(t *testing.T) {
 		check(got)
 	})
 }
-
-// TestListDomains: a list row's domains (aggregated in the list's one query) are
-// those a read of the application gives: in order, and an empty list when none.
-func TestListDomains(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		org := newOrg(t, db, 1, "丙单位", "440400")
-		li := newApplicant(t, db, org, "li")
-		a := newApp(t, db, org, li, "三域", "enzymes")
-		_, err := db.SaveDocument(ctx, store.DocumentUpdate{ApplicationID: a.ID, BaseVersion: 1,
-			Document: json.RawMessage(`{}`), Domains: []string{"synbio", "enzymes", "chemicals"}, UserID: li.ID})
-		must(t, err)
-		b := newApp(t, db, org, li, "无域")
-		_, err = db.SaveDocument(ctx, store.DocumentUpdate{ApplicationID: b.ID, BaseVersion: 1,
-			Document: json.RawMessage(`{}`), UserID: li.ID})
-		must(t, err)
-		list, total, err := db.Applications(ctx, store.ApplicationFilter{Sort: "id"})
-		must(t, err)
-		if total != 2 || len(list) != 2 {
-			t.Fatalf("list of %d (total %d)", len(list), total)
-		}
-		for _, got := range list {
-			one, err := db.Application(ctx, got.ID)
-			must(t, err)
-			if got.Domains == nil || !reflect.DeepEqual(got.Domains, one.Domains) {
-				t.Errorf("application %d: list domains %#v, stored %#v", got.ID, got.Domains, one.Domains)
-			}
-		}
-		if len(list[0].Domains) != 3 || list[0].Domains[0] != "synbio" {
-			t.Errorf("domains %q", list[0].Domains)
-		}
-	})
-}

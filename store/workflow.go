@@ -30,7 +30,7 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 	var app *biopilot.Application
 	err = db.inTx(ctx, func(q q) error {
 		var snapshot sql.NullString
-		rs := &extraScanner{row: q.queryRow(ctx, `UPDATE applications
+		rs := &returningScanner{row: q.queryRow(ctx, `UPDATE applications
 			SET document = ?, version = version + 1, platform_name = ?, verdict = ?,
 			    updated_by = ?, updated_at = ?
 			WHERE id = ? AND version = ? AND state IN (?, ?)
@@ -77,17 +77,16 @@ const savedColumns = `id, program_id, org_id, city_code, state, version, snapsho
 	(SELECT o.name FROM organisations o WHERE o.id = applications.org_id),
 	platform_name, verdict, created_by, updated_by, created_at, updated_at, submitted_at, snapshot`
 
-// extraScanner scans a row with more columns than scanApplication knows (a save's
-// savedColumns, a list's domains): it appends the extra destinations, and keeps
-// whether there was no row and the raw error.
-type extraScanner struct {
-	row    scanner
+// returningScanner scans a row of savedColumns for scanApplication: it appends the
+// extra destinations, and keeps whether there was no row and the raw error.
+type returningScanner struct {
+	row    *sql.Row
 	extra  []any
 	noRows bool
 	err    error
 }
 
-func (r *extraScanner) Scan(dest ...any) error {
+func (r *returningScanner) Scan(dest ...any) error {
 	r.err = r.row.Scan(append(dest, r.extra...)...)
 	r.noRows = errors.Is(r.err, sql.ErrNoRows)
 	return r.err
