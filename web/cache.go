@@ -14,20 +14,17 @@ package web
 import (
 	"container/list"
 	"context"
-	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
 	"biopilot"
-	"biopilot/program"
 	"biopilot/rules"
 )
 
 // Cache bounds.
 const (
 	reportCacheBytes = 8 << 20  // eligibility reports: a few KB each
-	viewCacheBytes   = 8 << 20  // read-only views of documents: ~10–40 KB each
 	pdfCacheBytes    = 32 << 20 // rendered 申请表: 100–300 KB each
 )
 
@@ -138,7 +135,6 @@ type pdfEntry struct {
 type serverCache struct {
 	once    sync.Once
 	reports *lru[docKey, *rules.Report]
-	views   *lru[docKey, *docView]
 	pdfs    *lru[pdfKey, pdfEntry]
 	renders chan struct{} // one token per render allowed at once
 }
@@ -146,7 +142,6 @@ type serverCache struct {
 func (c *serverCache) init() *serverCache {
 	c.once.Do(func() {
 		c.reports = newLRU[docKey, *rules.Report](reportCacheBytes)
-		c.views = newLRU[docKey, *docView](viewCacheBytes)
 		c.pdfs = newLRU[pdfKey, pdfEntry](pdfCacheBytes)
 		c.renders = make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
 	})
@@ -179,65 +174,6 @@ func (s *Server) cachedReport(key docKey, eval func() (*rules.Report, error)) (*
 	}
 	c.reports.add(key, r, reportCost(r))
 	return r, nil
-}
-
-// docView is the read-only view of a stored document: its sections laid out as
-// text and its derived values. It is shared: callers must not modify it.
-type docView struct {
-	Sections []sectionView
-	Derived  []program.DerivedValue
-}
-
-// viewCost estimates the memory of a view.
-func viewCost(v *docView) int {
-	n := 64
-	for _, sec := range v.Sections {
-		n += 64 + len(sec.Title) + len(sec.Text)
-		for _, f := range sec.Rows {
-			n += 96 + len(f.Key) + len(f.Label) + len(f.Group) + len(f.Value)
-			if f.Table != nil {
-				for _, h := range f.Table.Head {
-					n += 16 + len(h)
-				}
-				for _, r := range f.Table.Rows {
-					n += 24
-					for _, c := range r {
-						n += 16 + len(c)
-					}
-				}
-			}
-		}
-	}
-	for _, d := range v.Derived {
-		n += 64 + len(d.Key) + len(d.Label) + len(d.Text)
-	}
-	return n
-}
-
-// cachedView returns the view and the eligibility report of the document of app
-// shown from source (data), decoding and judging it only on a miss. Both are shared:
-// callers must not modify them.
-func (s *Server) cachedView(app *biopilot.Application, source string, data []byte) (*docView, *rules.Report, error) {
-	c := s.cache.init()
-	key := docKeyOf(app, source)
-	v, ok := c.views.get(key)
-	rep, rok := c.reports.get(key)
-	if ok && rok {
-		return v, rep, nil
-	}
-	doc, err := s.prog.Form.DecodeDocument(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
-	}
-	if !ok {
-		v = &docView{Sections: s.sectionViews(doc), Derived: s.prog.Form.Derive(doc)}
-		c.views.add(key, v, viewCost(v))
-	}
-	if !rok {
-		rep = s.eng.Evaluate(doc)
-		c.reports.add(key, rep, reportCost(rep))
-	}
-	return v, rep, nil
 }
 
 // renderSlot waits for a render token; release returns it.

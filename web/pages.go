@@ -272,10 +272,11 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := currentUser(r)
 	data, src := visibleDocument(u, app)
-	view, rep, err := s.cachedView(app, src, data)
+	doc, err := s.prog.Form.DecodeDocument(data)
 	if err != nil {
-		return err
+		return fmt.Errorf("application %d: stored document invalid: %w", app.ID, err)
 	}
+	rep, _ := s.cachedReport(docKeyOf(app, src), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	title := app.PlatformName
 	if title == "" {
 		title = fmt.Sprintf("申请 %d", app.ID)
@@ -284,8 +285,8 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 		"App":      app,
 		"CityName": s.prog.CityName(app.CityCode),
 		"Snapshot": src == "snapshot",
-		"Sections": view.Sections,
-		"Derived":  view.Derived,
+		"Sections": s.sectionViews(doc),
+		"Derived":  s.prog.Form.Derive(doc),
 		"Report":   rep,
 		"Editable": authz.Check(u, authz.Edit, app) == nil,
 	}))
