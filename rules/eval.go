@@ -28,9 +28,16 @@ type activation struct {
 	stack []ref.Val
 	// results gathers an evaluation's results before they are copied out.
 	results []Result
-	// buf holds the text of the messages being rendered.
+	// buf holds the text of the messages being rendered, and the results'
+	// messages, kept there to be made one string at the end of the
+	// evaluation (one allocation instead of one a message).
 	buf []byte
+	// spans says where in buf each result's message is.
+	spans []msgSpan
 }
+
+// msgSpan is the message of result idx, buf[start:end].
+type msgSpan struct{ idx, start, end int }
 
 // computing marks a let being computed, to report a let that refers to itself.
 var computing = types.NewErr("let 循环引用")
@@ -157,7 +164,7 @@ func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Resu
 	act.each = nil
 	clear(act.vals)
 	if r.forEach == nil {
-		return append(out, r.evalCases(r.def.ID, act))
+		return append(out, r.evalCases(r.def.ID, act, len(out)))
 	}
 	v, err := act.eval(r.forEach)
 	if err != nil {
@@ -172,13 +179,14 @@ func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Resu
 		}
 		act.vals[len(r.lets)] = nil
 		act.each = types.String(it)
-		out = append(out, r.evalCases(r.def.ID+"."+it, act))
+		out = append(out, r.evalCases(r.def.ID+"."+it, act, len(out)))
 	}
 	return out
 }
 
-// evalCases gives the result of the first case that holds.
-func (r *rule) evalCases(id string, act *activation) Result {
+// evalCases gives the result of the first case that holds, to be result idx
+// of the evaluation: its message is left in the activation's buffer.
+func (r *rule) evalCases(id string, act *activation, idx int) Result {
 	v, err := act.eval(r.choose)
 	if err != nil {
 		// Say which condition failed.
@@ -194,17 +202,25 @@ func (r *rule) evalCases(id string, act *activation) Result {
 	n, _ := v.(types.Int)
 	if int(n) >= 0 && int(n) < len(r.cases) {
 		i, c := int(n), r.cases[n]
-		msg, err := c.msg.render(act)
-		if err != nil {
+		var msg string
+		base := len(act.buf)
+		if c.msg.literal() {
+			msg = c.msg.parts[0].text
+		} else if err := c.msg.appendTo(act); err != nil {
 			return r.errorResult(id, fmt.Errorf("cases[%d].message：%v", i, err))
 		}
+		end := len(act.buf)
 		res := r.result(id, c.status, msg)
 		if c.fields != nil {
 			f, err := act.eval(c.fields)
 			if err != nil {
+				act.buf = act.buf[:base]
 				return r.errorResult(id, fmt.Errorf("cases[%d].fields：%v", i, err))
 			}
 			res.Fields = flattenStrings(f, nil)
+		}
+		if end > base {
+			act.spans = append(act.spans, msgSpan{idx, base, end})
 		}
 		return res
 	}

@@ -157,6 +157,14 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	}
 	results := make([]Result, len(scratch))
 	copy(results, scratch)
+	// The messages left in the buffer become one string, sliced.
+	if len(act.spans) > 0 {
+		text := string(act.buf)
+		for _, sp := range act.spans {
+			results[sp.idx].Message = text[sp.start:sp.end]
+		}
+		act.spans = act.spans[:0]
+	}
 	clear(scratch)
 	act.results = scratch[:0]
 	if act.frame != nil {

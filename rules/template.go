@@ -83,9 +83,26 @@ func compileTemplate(env *cel.Env, consts map[string]any, names map[string]bool,
 
 // render renders the template; an expression that fails is an error.
 func (t *template) render(act *activation) (string, error) {
-	if len(t.parts) == 1 && !t.parts[0].name && t.parts[0].prg == nil {
+	if t.literal() {
 		return t.parts[0].text, nil
 	}
+	base := len(act.buf)
+	if err := t.appendTo(act); err != nil {
+		return "", err
+	}
+	msg := string(act.buf[base:])
+	act.buf = act.buf[:base]
+	return msg, nil
+}
+
+// literal reports whether the template is one piece of text.
+func (t *template) literal() bool {
+	return len(t.parts) == 1 && !t.parts[0].name && t.parts[0].prg == nil
+}
+
+// appendTo renders the template at the end of the activation's buffer and
+// leaves it there; on an error the buffer is as it was.
+func (t *template) appendTo(act *activation) error {
 	// The text is built in the activation's buffer, used as a stack: a
 	// template rendered while this one's parts are evaluated (problems)
 	// appends after this one's text and takes it back off.
@@ -106,7 +123,7 @@ func (t *template) render(act *activation) (string, error) {
 			var err error
 			if v, err = act.eval(p.prg); err != nil {
 				act.buf = act.buf[:base]
-				return "", err
+				return err
 			}
 		default:
 			act.buf = append(act.buf, p.text...)
@@ -114,17 +131,15 @@ func (t *template) render(act *activation) (string, error) {
 		}
 		if v == nil {
 			act.buf = act.buf[:base]
-			return "", fmt.Errorf("{%s} 没有值", p.text)
+			return fmt.Errorf("{%s} 没有值", p.text)
 		}
 		if types.IsError(v) {
 			act.buf = act.buf[:base]
-			return "", v.(*types.Err)
+			return v.(*types.Err)
 		}
 		act.buf = appendText(act.buf, v)
 	}
-	msg := string(act.buf[base:])
-	act.buf = act.buf[:base]
-	return msg, nil
+	return nil
 }
 
 // constant reports whether an expression reads nothing that varies: not the
