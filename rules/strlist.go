@@ -28,7 +28,17 @@ var (
 	_ traits.Foldable = (*strList)(nil)
 )
 
-func newStrings(items []string) *strList { return &strList{items: items} }
+// newStrings is a list of the items; an empty one is the shared empty list
+// (most lists the functions return for a document are empty).
+func newStrings(items []string) *strList {
+	if len(items) == 0 {
+		return emptyStrings
+	}
+	return &strList{items: items}
+}
+
+// emptyStrings is the empty list of strings, never changed.
+var emptyStrings = constStrings(nil)
 
 // constStrings is a list of the constants, its joined text computed now.
 func constStrings(items []string) *strList {
