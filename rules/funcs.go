@@ -431,10 +431,28 @@ func (lib *library) envOptions() []cel.EnvOption {
 				}
 				v, _ := lookup(m, string(k))
 				rows, _ := v.([]any)
-				var out []any
-				if len(rows) > 0 {
-					out = make([]any, 0, len(rows))
+				// A column of text (the common case) is a list of strings,
+				// read without boxing each item.
+				var ss []string
+				text := true
+				for _, row := range rows {
+					r, _ := row.(map[string]any)
+					if x, ok := r[string(c)]; ok && present(x) {
+						s, isText := x.(string)
+						if !isText {
+							text = false
+							break
+						}
+						if ss == nil {
+							ss = make([]string, 0, len(rows))
+						}
+						ss = append(ss, s)
+					}
 				}
+				if text {
+					return newStrings(ss)
+				}
+				out := make([]any, 0, len(rows))
 				for _, row := range rows {
 					r, _ := row.(map[string]any)
 					if x, ok := r[string(c)]; ok && present(x) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
 )
 
@@ -95,5 +96,48 @@ func TestInlineConsts(t *testing.T) {
 	}
 	if ids["b"] || ids["d"] || ids["g"] {
 		t.Errorf("identifiers has fields or string contents: %v", ids)
+	}
+}
+
+// TestColumn checks doc.column on text columns (a list of strings, read
+// without boxing), mixed columns and absent ones, through CEL.
+func TestColumn(t *testing.T) {
+	env, err := cel.NewEnv(testEngine.lib.envOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{
+		"t": []any{
+			map[string]any{"c": "甲", "n": int64(3), "m": "x"},
+			map[string]any{"c": "", "n": int64(4), "m": 2.5},
+			map[string]any{"c": "乙"},
+		},
+	}
+	for _, tc := range []struct{ src, want string }{
+		{`doc.column('t', 'c')`, "甲、乙"},
+		{`doc.column('t', 'c') == ['甲', '乙']`, "是"},
+		{`'乙' in doc.column('t', 'c') && size(doc.column('t', 'c')) == 2`, "是"},
+		{`doc.column('t', 'c').map(x, x + '!')`, "甲!、乙!"},
+		{`doc.column('t', 'm')`, "x、2.5"},
+		{`doc.column('t', 'n')`, "3、4"},
+		{`size(doc.column('t', 'zz')) == 0 && doc.column('t', 'zz') == []`, "是"},
+		{`size(doc.column('none', 'c'))`, "0"},
+	} {
+		ast, iss := env.Compile(tc.src)
+		if iss.Err() != nil {
+			t.Fatalf("%s: %v", tc.src, iss.Err())
+		}
+		prg, err := env.Program(ast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _, err := prg.Eval(map[string]any{"doc": types.NewStringInterfaceMap(types.DefaultTypeAdapter, doc)})
+		if err != nil {
+			t.Errorf("%s: %v", tc.src, err)
+			continue
+		}
+		if got := format(v); got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.src, got, tc.want)
+		}
 	}
 }
