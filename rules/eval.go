@@ -36,8 +36,11 @@ type activation struct {
 	spans []msgSpan
 }
 
-// msgSpan is the message of result idx, buf[start:end].
-type msgSpan struct{ idx, start, end int }
+// msgSpan is the message (or with id, the ID) of result idx, buf[start:end].
+type msgSpan struct {
+	idx, start, end int
+	id              bool
+}
 
 // computing marks a let being computed, to report a let that refers to itself.
 var computing = types.NewErr("let 循环引用")
@@ -179,7 +182,12 @@ func (r *rule) eval(e *Engine, doc program.Document, act *activation, out []Resu
 		}
 		act.vals[len(r.lets)] = nil
 		act.each = types.String(it)
-		out = append(out, r.evalCases(r.def.ID+"."+it, act, len(out)))
+		// The item's id ("T7.enzymes") is kept in the buffer with the
+		// messages and set when the evaluation ends.
+		start := len(act.buf)
+		act.buf = append(append(append(act.buf, r.def.ID...), '.'), it...)
+		act.spans = append(act.spans, msgSpan{len(out), start, len(act.buf), true})
+		out = append(out, r.evalCases("", act, len(out)))
 	}
 	return out
 }
@@ -220,7 +228,7 @@ func (r *rule) evalCases(id string, act *activation, idx int) Result {
 			res.Fields = flattenStrings(f, nil)
 		}
 		if end > base {
-			act.spans = append(act.spans, msgSpan{idx, base, end})
+			act.spans = append(act.spans, msgSpan{idx, base, end, false})
 		}
 		return res
 	}

@@ -157,11 +157,15 @@ func (e *Engine) Evaluate(doc program.Document) *Report {
 	}
 	results := make([]Result, len(scratch))
 	copy(results, scratch)
-	// The messages left in the buffer become one string, sliced.
+	// The messages and ids left in the buffer become one string, sliced.
 	if len(act.spans) > 0 {
 		text := string(act.buf)
 		for _, sp := range act.spans {
-			results[sp.idx].Message = text[sp.start:sp.end]
+			if sp.id {
+				results[sp.idx].ID = text[sp.start:sp.end]
+			} else {
+				results[sp.idx].Message = text[sp.start:sp.end]
+			}
 		}
 		act.spans = act.spans[:0]
 	}
