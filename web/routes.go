@@ -124,6 +124,16 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /applications/{id}/submit", 0, s.pageSubmitPost)
 	s.handle("GET /applications/{id}/preview", 0, s.pagePreview)
 
+	// NATIONAL: the ministry's national stage (issue 8) — expert pool, assignment,
+	// scoring by experts, committee decisions, the public notice and publication.
+
+	// PUBLIC: pages without login (issue 8) — the public notice (公示) with its
+	// objection form, the directory of listed platforms; the ministry's handling of
+	// objections.
+
+	// ANNUAL: listed platforms over time (issue 9) — annual reports, their expert
+	// evaluation, star ratings, removal, the progress dashboard.
+
 	// Anything else under /api/ (an unknown path, or a known one with another
 	// method) is a JSON 404.
 	s.handle("/api/", public, s.apiNotFound)
