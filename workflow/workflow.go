@@ -32,6 +32,13 @@ const (
 	ProvPropose Action = "prov_propose" // prov_miit: at_province → prov_proposed, with the opinion (section 五)
 	ProvCosign  Action = "prov_cosign"  // prov_drc: prov_proposed → recommended_to_ministry
 	ProvDecline Action = "prov_decline" // prov_drc: prov_proposed → at_province, with a reason
+
+	// The national stage (issue 8): all by the ministry, in batches (see national.go).
+	Assign    Action = "assign"    // ministry: recommended_to_ministry → expert_review (experts assigned)
+	Publicize Action = "publicize" // ministry: expert_review → publicized (拟入选; the notice opened)
+	NotList   Action = "not_list"  // ministry: expert_review → not_listed (不予入选), publicized → not_listed (upheld objection)
+	List      Action = "list"      // ministry: publicized → listed (the list published)
+	Remove    Action = "remove"    // ministry: listed → removed (除名, issue 9)
 )
 
 // Deadline names which program deadline limits an action.
@@ -72,6 +79,11 @@ var Rules = []Rule{
 	{ProvPropose, biopilot.RoleProvMIIT, []biopilot.State{biopilot.StateAtProvince}, biopilot.StateProvProposed, NoDeadline, false, "推荐（提请会签）"},
 	{ProvCosign, biopilot.RoleProvDRC, []biopilot.State{biopilot.StateProvProposed}, biopilot.StateRecommendedToMinistry, NoDeadline, false, "会签同意推荐"},
 	{ProvDecline, biopilot.RoleProvDRC, []biopilot.State{biopilot.StateProvProposed}, biopilot.StateAtProvince, NoDeadline, true, "退回工业和信息化厅"},
+	{Assign, biopilot.RoleMinistry, []biopilot.State{biopilot.StateRecommendedToMinistry}, biopilot.StateExpertReview, NoDeadline, false, "分配评审专家"},
+	{Publicize, biopilot.RoleMinistry, []biopilot.State{biopilot.StateExpertReview}, biopilot.StatePublicized, NoDeadline, false, "拟入选并公示"},
+	{NotList, biopilot.RoleMinistry, []biopilot.State{biopilot.StateExpertReview, biopilot.StatePublicized}, biopilot.StateNotListed, NoDeadline, true, "不予入选"},
+	{List, biopilot.RoleMinistry, []biopilot.State{biopilot.StatePublicized}, biopilot.StateListed, NoDeadline, false, "发布入选名单"},
+	{Remove, biopilot.RoleMinistry, []biopilot.State{biopilot.StateListed}, biopilot.StateRemoved, NoDeadline, true, "除名"},
 }
 
 // Deadlines are the instants from which deadline-bound actions are refused.
@@ -109,10 +121,14 @@ func Next(from biopilot.State, action Action, role biopilot.Role, now time.Time,
 }
 
 // Available lists the actions role may take on an application in state at now
-// (deadlines included), in the order of Rules: the buttons to show.
+// (deadlines included), in the order of Rules: the buttons to show on one
+// application. Batch actions (Rule.Batch) are left out: they have their own pages.
 func Available(state biopilot.State, role biopilot.Role, now time.Time, d Deadlines) []Rule {
 	var out []Rule
 	for _, r := range Rules {
+		if r.Batch() {
+			continue
+		}
 		if _, err := Next(state, r.Action, role, now, d); err == nil {
 			out = append(out, r)
 		}

@@ -34,6 +34,13 @@ func TestEveryTransition(t *testing.T) {
 		{"at_province", "prov_propose", "prov_miit"}:     biopilot.StateProvProposed,
 		{"prov_proposed", "prov_cosign", "prov_drc"}:     biopilot.StateRecommendedToMinistry,
 		{"prov_proposed", "prov_decline", "prov_drc"}:    biopilot.StateAtProvince,
+		// The national stage.
+		{"recommended_to_ministry", "assign", "ministry"}: biopilot.StateExpertReview,
+		{"expert_review", "publicize", "ministry"}:        biopilot.StatePublicized,
+		{"expert_review", "not_list", "ministry"}:         biopilot.StateNotListed,
+		{"publicized", "not_list", "ministry"}:            biopilot.StateNotListed,
+		{"publicized", "list", "ministry"}:                biopilot.StateListed,
+		{"listed", "remove", "ministry"}:                  biopilot.StateRemoved,
 	}
 	n := 0
 	for _, s := range biopilot.States {
