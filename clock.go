@@ -48,3 +48,40 @@ func (c *FakeClock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// OffsetClock is another clock moved forward by an offset that can only grow. The
+// demo runs on one so that a person can fast-forward through a public notice of
+// five working days; production never uses it.
+type OffsetClock struct {
+	base Clock
+	mu   sync.Mutex
+	d    time.Duration
+}
+
+// NewOffsetClock returns a clock showing base's time plus nothing yet.
+func NewOffsetClock(base Clock) *OffsetClock { return &OffsetClock{base: base} }
+
+// Now returns the base clock's time plus the offset.
+func (c *OffsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base.Now().Add(c.d)
+}
+
+// Advance moves the clock forward by d; a negative d is ignored (time never runs
+// back: records keep their order).
+func (c *OffsetClock) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.d += d
+}
+
+// Offset is how far the clock is ahead of its base.
+func (c *OffsetClock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.d
+}

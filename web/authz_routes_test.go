@@ -161,6 +161,9 @@ var routeTable = map[string]routeCase{
 		want{see, see, see, see, see, see, see, see}},
 	"POST /notifications/mutes": {fixed("/notifications/mutes"), func(*fixture, string, int) any { return url.Values{"email": {"returned"}} },
 		want{see, see, see, see, see, see, see, see}},
+	// DEMO: no demo clock in the fixture, so the pages do not exist (demo_clock_test).
+	"GET /demo/clock":      {fixed("/demo/clock"), nil, want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /demo/clock":     {fixed("/demo/clock"), jsonBody(url.Values{"days": {"8"}}), want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
 	"GET /admin/deadlines": {fixed("/admin/deadlines"), nil, want{see, forbid, forbid, forbid, forbid, forbid, ok, forbid}},
 	"POST /admin/deadlines": {fixed("/admin/deadlines"), func(*fixture, string, int) any {
 		return url.Values{"applicant": {"2025-07-10"}, "city": {"2025-07-20"}, "reason": {"统一延期"}}

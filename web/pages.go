@@ -30,6 +30,8 @@ type page struct {
 	Remaining int64
 	Error     string
 	Data      any
+	// DemoNow is the demo clock's time when the server runs the demo ("" else).
+	DemoNow string
 }
 
 var templateFuncs = template.FuncMap{
@@ -79,6 +81,9 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 		}
 	}
 	now := s.now()
+	if s.demoClock != nil {
+		p.DemoNow = beijing(now)
+	}
 	p.Countdown = countdown(label, deadline, now)
 	if d := deadline.Sub(now); d > 0 {
 		p.Remaining = int64(d / time.Second)

@@ -134,6 +134,10 @@ func (s *Server) registerRoutes() {
 	// ANNUAL: listed platforms over time (issue 9) — annual reports, their expert
 	// evaluation, star ratings, removal, the progress dashboard.
 
+	// DEMO: the demo's clock (only when the server runs the demo; 404 otherwise).
+	s.handle("GET /demo/clock", 0, s.pageDemoClock)
+	s.handle("POST /demo/clock", 0, s.pageDemoClockPost)
+
 	// Anything else under /api/ (an unknown path, or a known one with another
 	// method) is a JSON 404.
 	s.handle("/api/", public, s.apiNotFound)

@@ -77,12 +77,13 @@ func DefaultConfig() Config {
 // Server serves the web application. It holds no global state: everything it needs
 // is passed to NewServer.
 type Server struct {
-	cfg    Config
-	db     *store.DB
-	prog   *program.Program
-	eng    *rules.Engine
-	clock  biopilot.Clock
-	logger *slog.Logger
+	cfg       Config
+	db        *store.DB
+	prog      *program.Program
+	eng       *rules.Engine
+	clock     biopilot.Clock
+	demoClock *biopilot.OffsetClock
+	logger    *slog.Logger
 
 	files     *files.Store
 	masterKey seal.MasterKey
@@ -132,6 +133,10 @@ type Deps struct {
 	Notifier *notify.Notifier
 	// Renderer renders the print preview; nil makes one when first needed.
 	Renderer *render.Renderer
+	// DemoClock, set only by the demo, is the clock the ministry and the
+	// administrator may fast-forward at /demo/clock (to get past a public notice).
+	// When set it must also be Clock. Nil everywhere else: /demo/clock is a 404.
+	DemoClock *biopilot.OffsetClock
 }
 
 // NewServer returns a server. Zero values in cfg are taken from DefaultConfig.
@@ -168,7 +173,7 @@ func NewServer(cfg Config, d Deps) *Server {
 			panic("web: compile rules: " + err.Error())
 		}
 	}
-	s := &Server{cfg: cfg, db: db, prog: prog, eng: eng, clock: clock, logger: logger,
+	s := &Server{cfg: cfg, db: db, prog: prog, eng: eng, clock: clock, demoClock: d.DemoClock, logger: logger,
 		files: d.Files, masterKey: d.MasterKey, notifier: d.Notifier, renderer: d.Renderer, mux: http.NewServeMux()}
 	s.pages = mustParsePages()
 	sub, err := fs.Sub(staticFS, "static")
