@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -19,15 +20,11 @@ var defs embed.FS
 // DefaultDir is the embedded directory of the default program (the 2025 call).
 const DefaultDir = "defs/gd-2025"
 
+// defsRoot is the embedded directory holding every built-in definition.
+const defsRoot = "defs"
+
 // Default loads the embedded 2025 Guangdong program.
-func Default() (*Program, error) {
-	p, err := load(defs, DefaultDir)
-	if err != nil {
-		return nil, err
-	}
-	p.Source = "内置：" + DefaultDir
-	return p, nil
-}
+func Default() (*Program, error) { return Named("gd-2025") }
 
 // MustDefault is Default for tests and fixed data: it panics on an error, which can
 // only be a broken build.
@@ -39,18 +36,113 @@ func MustDefault() *Program {
 	return p
 }
 
+// Named loads a built-in definition by its name: "gd-2025" (the Guangdong call, a
+// provincial deployment) or "cn-2025" (the ministry's call, a national deployment
+// receiving Guangdong's and Jiangsu's recommendations). See Names.
+func Named(name string) (*Program, error) {
+	if !IsNamed(name) {
+		return nil, fmt.Errorf("没有名为 %q 的内置项目定义（内置：%s）", name, strings.Join(Names(), "、"))
+	}
+	dir := defsRoot + "/" + name
+	p, err := load(embedSource{dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	p.Source = "内置：" + dir
+	return p, nil
+}
+
+// MustNamed is Named for tests and fixed data: it panics on an error.
+func MustNamed(name string) *Program {
+	p, err := Named(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// Names lists the built-in definitions, in order.
+func Names() []string {
+	entries, _ := defs.ReadDir(defsRoot)
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// IsNamed reports whether name is the name of a built-in definition.
+func IsNamed(name string) bool {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || !fs.ValidPath(name) {
+		return false
+	}
+	_, err := fs.Stat(defs, defsRoot+"/"+name+"/program.json")
+	return err == nil
+}
+
 // LoadDir loads a program definition from a directory on disk holding program.json,
-// or from a program.json file named directly.
+// or from a program.json file named directly. The form and rules files it names are
+// relative to that directory and may lie beside it ("../gd-2025/form.json").
 func LoadDir(dir string) (*Program, error) {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		dir = path.Dir(dir)
+		dir = filepath.Dir(dir)
 	}
-	p, err := load(os.DirFS(dir), ".")
+	p, err := load(diskSource{dir: dir})
 	if err != nil {
 		return nil, err
 	}
 	p.Source = dir
 	return p, nil
+}
+
+// source reads the files of one definition: program.json and the files it names,
+// by a slash-separated path relative to the definition's directory.
+type source interface {
+	// read returns the file's content and the name to show in messages.
+	read(name string) ([]byte, string, error)
+}
+
+// embedSource reads a built-in definition; a file it names may lie in another
+// built-in definition's directory but never outside the embedded definitions.
+type embedSource struct{ dir string }
+
+func (s embedSource) read(name string) ([]byte, string, error) {
+	if err := relativeName(name); err != nil {
+		return nil, name, err
+	}
+	file := path.Join(s.dir, name)
+	if !strings.HasPrefix(file, defsRoot+"/") {
+		return nil, file, fmt.Errorf("引用的文件 %s 超出内置定义目录", name)
+	}
+	data, err := fs.ReadFile(defs, file)
+	return data, file, err
+}
+
+// diskSource reads a definition from a directory on disk; the files it names are
+// resolved relative to that directory.
+type diskSource struct{ dir string }
+
+func (s diskSource) read(name string) ([]byte, string, error) {
+	if err := relativeName(name); err != nil {
+		return nil, name, err
+	}
+	show := path.Clean(name)
+	data, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(name)))
+	return data, show, err
+}
+
+// relativeName checks that a file named by program.json is a relative,
+// slash-separated path.
+func relativeName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("文件名为空")
+	case path.IsAbs(name) || filepath.IsAbs(name) || strings.Contains(name, `\`) || filepath.VolumeName(name) != "":
+		return fmt.Errorf("文件 %s 应为相对于 program.json 所在目录的相对路径（以 / 分隔）", name)
+	}
+	return nil
 }
 
 // DefinitionError says which file of a definition is wrong, where, and why.
@@ -68,13 +160,14 @@ func (e *DefinitionError) Error() string {
 	return fmt.Sprintf("项目定义文件 %s：%s", e.File, e.Reason)
 }
 
-func load(fsys fs.FS, dir string) (*Program, error) {
+func load(src source) (*Program, error) {
 	var p Program
-	if err := decodeFile(fsys, dir, "program.json", &p); err != nil {
+	progFile, err := decodeFile(src, "program.json", &p)
+	if err != nil {
 		return nil, err
 	}
 	bad := func(reason string, args ...any) error {
-		return &DefinitionError{File: path.Join(dir, "program.json"), Reason: fmt.Sprintf(reason, args...)}
+		return &DefinitionError{File: progFile, Reason: fmt.Sprintf(reason, args...)}
 	}
 	if p.ID == "" || p.Title == "" {
 		return nil, bad("缺少 id 或 title")
@@ -99,35 +192,48 @@ func load(fsys fs.FS, dir string) (*Program, error) {
 		return nil, bad("缺少 form 或 rules 文件名")
 	}
 	p.Form = new(Form)
-	if err := decodeFile(fsys, dir, p.FormFile, p.Form); err != nil {
+	formFile, err := decodeFile(src, p.FormFile, p.Form)
+	if err != nil {
 		return nil, err
 	}
 	if err := p.Form.init(&p); err != nil {
-		return nil, &DefinitionError{File: path.Join(dir, p.FormFile), Reason: err.Error()}
+		return nil, &DefinitionError{File: formFile, Reason: err.Error()}
 	}
 	p.Rules = new(RuleSet)
-	if err := decodeFile(fsys, dir, p.RulesFile, p.Rules); err != nil {
+	rulesFile, err := decodeFile(src, p.RulesFile, p.Rules)
+	if err != nil {
 		return nil, err
 	}
+	if err := p.applyRuleParams(); err != nil {
+		return nil, bad("%v", err)
+	}
 	if err := p.Rules.check(); err != nil {
-		return nil, &DefinitionError{File: path.Join(dir, p.RulesFile), Reason: err.Error()}
+		return nil, &DefinitionError{File: rulesFile, Reason: err.Error()}
 	}
 	if err := p.checkPublicFields(); err != nil {
+		return nil, bad("%v", err)
+	}
+	if err := p.checkAnnual(); err != nil {
 		return nil, bad("%v", err)
 	}
 	return &p, nil
 }
 
 // decodeFile strictly decodes one JSON file, reporting line and column on error.
-func decodeFile(fsys fs.FS, dir, name string, v any) error {
-	file := path.Join(dir, name)
-	data, err := fs.ReadFile(fsys, file)
+// It returns the file's name as messages show it.
+func decodeFile(src source, name string, v any) (string, error) {
+	data, file, err := src.read(name)
 	if err != nil {
-		return &DefinitionError{File: file, Reason: "无法读取：" + err.Error()}
+		return file, &DefinitionError{File: file, Reason: "无法读取：" + err.Error()}
 	}
+	return file, decodeData(file, data, v)
+}
+
+// decodeData strictly decodes the JSON content of file into v.
+func decodeData(file string, data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	if err == nil {
 		if _, e := dec.Token(); e != io.EOF {
 			err = errors.New("文件末尾有多余内容")

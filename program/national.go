@@ -25,6 +25,12 @@ type Jurisdiction struct {
 	Name     string          `json:"name"`
 	Level    string          `json:"level"`
 	Children []*Jurisdiction `json:"children,omitempty"`
+	// MIIT and DRC name a province's two authorities (广东省工业和信息化厅,
+	// 广东省发展和改革委员会); see ProvinceAuthorities. Abbr is the province's
+	// abbreviation in application numbers (GD, JS); see NumberPrefix.
+	MIIT string `json:"miit,omitempty"`
+	DRC  string `json:"drc,omitempty"`
+	Abbr string `json:"abbr,omitempty"`
 }
 
 // jurIndex indexes the tree by code; built once at load time, then read only.

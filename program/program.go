@@ -32,9 +32,15 @@ type Program struct {
 	// JurisdictionTree is the optional tree of jurisdictions (country → province →
 	// city); when absent it is built from Province and Cities. See national.go.
 	JurisdictionTree *Jurisdiction `json:"jurisdictions,omitempty"`
+	// RuleParams, when given, replace top-level entries of the rules file's params
+	// (a definition sharing another's rules file adapts its constants: the national
+	// call does not limit registration to one province). See applyRuleParams.
+	RuleParams Params `json:"rule_params,omitempty"`
 	// Evaluation is the optional national-stage section (experts, score sheet, 公示,
 	// public fields); see national.go and Eval.
 	Evaluation *Evaluation `json:"evaluation,omitempty"`
+	// Annual is the optional annual-evaluation section (report form, targets, score sheet); see annual.go.
+	Annual *Annual `json:"annual,omitempty"`
 
 	// Form is the application form, loaded from FormFile.
 	Form *Form `json:"-"`
@@ -105,8 +111,11 @@ func (p *Program) CityName(code string) string {
 	if c := p.City(code); c != nil {
 		return c.Name
 	}
-	if code == p.Province.Code {
+	if code == p.Province.Code && p.Province.Name != "" {
 		return p.Province.Name
+	}
+	if j := p.Jurisdiction(code); j != nil {
+		return j.Name
 	}
 	return code
 }
