@@ -79,6 +79,9 @@ type ReviewAssignment struct {
 	Total    float64
 	Digest   string // national.SealedScore.Digest
 	ScoredAt time.Time
+	// sealedAt is the exact instant the digest covers (ScoredAt is its
+	// millisecond): see Sealed.
+	sealedAt time.Time
 }
 
 // AssignmentFilter selects assignments of one program and round. Zero fields do

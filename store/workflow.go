@@ -118,67 +118,20 @@ func staleError(cur *biopilot.Application) error {
 // r.Transition may be nil, in which case a bare record of From and To is kept:
 // every state change is recorded. Its ApplicationID, From and To are set from r.
 func (db *DB) Transition(ctx context.Context, r TransitionRequest) (*biopilot.Application, error) {
-	if !r.From.Valid() {
-		return nil, biopilot.FieldErrorf("from", "未知的申请状态「%s」", r.From)
-	}
-	if !r.To.Valid() {
-		return nil, biopilot.FieldErrorf("to", "未知的申请状态「%s」", r.To)
+	if err := checkTransition(r); err != nil {
+		return nil, err
 	}
 	t := r.Transition
 	if t == nil {
 		t = &biopilot.Transition{}
-	}
-	var data sql.NullString
-	if len(t.Data) > 0 {
-		if !json.Valid(t.Data) {
-			return nil, biopilot.FieldErrorf("data", "流转记录的数据不是有效的 JSON")
-		}
-		data = sql.NullString{String: string(t.Data), Valid: true}
-	}
-	var snapshot sql.NullString
-	if r.Snapshot != nil {
-		if !json.Valid(r.Snapshot) {
-			return nil, biopilot.FieldErrorf("snapshot", "提交快照不是有效的 JSON")
-		}
-		snapshot = sql.NullString{String: string(r.Snapshot), Valid: true}
 	}
 	at := db.stamp(t.At)
 
 	var app *biopilot.Application
 	var id int64
 	err := db.inTx(ctx, func(q q) error {
-		var res sql.Result
 		var err error
-		if snapshot.Valid {
-			res, err = q.exec(ctx, `UPDATE applications
-				SET state = ?, updated_at = ?, snapshot = ?, snapshot_hash = ?, submitted_at = ?
-				WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
-				string(r.To), ms(at), snapshot, r.SnapshotHash, ms(at),
-				r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
-		} else {
-			res, err = q.exec(ctx, `UPDATE applications SET state = ?, updated_at = ?
-				WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
-				string(r.To), ms(at), r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
-		}
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return transitionRefused(ctx, q, r)
-		}
-		err = q.queryRow(ctx, `INSERT INTO transitions
-			(application_id, from_state, to_state, actor_id, actor_role, actor_name, reason, data, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			r.ApplicationID, string(r.From), string(r.To), nullID(t.ActorID), string(t.ActorRole),
-			t.ActorName, t.Reason, data, ms(at)).Scan(&id)
-		if isForeignKeyViolation(err) {
-			return biopilot.FieldErrorf("actor_id", "操作人不存在")
-		} else if err != nil {
-			return err
-		}
-		app, err = getApplication(ctx, q, r.ApplicationID)
+		app, id, err = transitionIn(ctx, q, r, at)
 		return err
 	})
 	if err != nil {
@@ -189,6 +142,75 @@ func (db *DB) Transition(ctx context.Context, r TransitionRequest) (*biopilot.Ap
 	}
 	t.ID, t.ApplicationID, t.From, t.To, t.At = id, r.ApplicationID, r.From, r.To, at
 	return app, nil
+}
+
+// checkTransition validates r before any statement runs: known states, and valid
+// JSON of the record's data and of the snapshot.
+func checkTransition(r TransitionRequest) error {
+	if !r.From.Valid() {
+		return biopilot.FieldErrorf("from", "未知的申请状态「%s」", r.From)
+	}
+	if !r.To.Valid() {
+		return biopilot.FieldErrorf("to", "未知的申请状态「%s」", r.To)
+	}
+	if t := r.Transition; t != nil && len(t.Data) > 0 && !json.Valid(t.Data) {
+		return biopilot.FieldErrorf("data", "流转记录的数据不是有效的 JSON")
+	}
+	if r.Snapshot != nil && !json.Valid(r.Snapshot) {
+		return biopilot.FieldErrorf("snapshot", "提交快照不是有效的 JSON")
+	}
+	return nil
+}
+
+// transitionIn performs r at the instant at inside the transaction of q: the
+// compare-and-set of the state (and version), the snapshot when given, and the
+// transitions row. It returns the application as it is now and the id of the
+// transitions row; r.Transition is not modified (the caller sets its ID, From,
+// To and At once the transaction has committed). r must have passed
+// checkTransition.
+func transitionIn(ctx context.Context, q q, r TransitionRequest, at time.Time) (*biopilot.Application, int64, error) {
+	t := r.Transition
+	if t == nil {
+		t = &biopilot.Transition{}
+	}
+	var data sql.NullString
+	if len(t.Data) > 0 {
+		data = sql.NullString{String: string(t.Data), Valid: true}
+	}
+	var res sql.Result
+	var err error
+	if r.Snapshot != nil {
+		res, err = q.exec(ctx, `UPDATE applications
+			SET state = ?, updated_at = ?, snapshot = ?, snapshot_hash = ?, submitted_at = ?
+			WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
+			string(r.To), ms(at), string(r.Snapshot), r.SnapshotHash, ms(at),
+			r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
+	} else {
+		res, err = q.exec(ctx, `UPDATE applications SET state = ?, updated_at = ?
+			WHERE id = ? AND state = ? AND (? = 0 OR version = ?)`,
+			string(r.To), ms(at), r.ApplicationID, string(r.From), r.BaseVersion, r.BaseVersion)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, 0, err
+	} else if n == 0 {
+		return nil, 0, transitionRefused(ctx, q, r)
+	}
+	var id int64
+	err = q.queryRow(ctx, `INSERT INTO transitions
+		(application_id, from_state, to_state, actor_id, actor_role, actor_name, reason, data, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.ApplicationID, string(r.From), string(r.To), nullID(t.ActorID), string(t.ActorRole),
+		t.ActorName, t.Reason, data, ms(at)).Scan(&id)
+	if isForeignKeyViolation(err) {
+		return nil, 0, biopilot.FieldErrorf("actor_id", "操作人不存在")
+	} else if err != nil {
+		return nil, 0, err
+	}
+	app, err := getApplication(ctx, q, r.ApplicationID)
+	return app, id, err
 }
 
 // transitionRefused explains why the compare-and-set of a transition matched no
