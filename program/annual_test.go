@@ -203,3 +203,17 @@ func TestAnnualReportDocument(t *testing.T) {
 		t.Errorf("negative enterprises: %v", err)
 	}
 }
+
+// TestAnnualEveryBuiltin checks that every built-in definition has the annual section
+// (the national call evaluates listed platforms every year).
+func TestAnnualEveryBuiltin(t *testing.T) {
+	for _, name := range Names() {
+		p, err := Named(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.AnnualForm() == nil || len(p.AnnualEval().ScoreSheet) != 5 || p.Annual.Targets.Target("listed_platforms") == nil {
+			t.Errorf("%s: annual section missing or incomplete", name)
+		}
+	}
+}
