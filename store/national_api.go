@@ -229,6 +229,7 @@ type DirectoryEntry struct {
 	ListedAt       time.Time
 	RemovedAt      time.Time // zero while listed
 	RemovalGrounds string
+	RemovalDetail  string // the ministry's account of the removal (RemovalRequest.Detail)
 }
 
 // PublishRequest publishes the list of a notice in one transaction: the notice
