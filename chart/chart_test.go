@@ -28,7 +28,7 @@ func charts() map[string]interface{ SVG() string } {
 		"stacked": GroupedChart{ID: "stacked", Title: "孵化产品数（按年度、省份）", Unit: "个", Stacked: true, Target: 400, TargetLabel: "2027年目标",
 			Categories: []string{"2025年", "2026年", "2027年"},
 			Series:     []Series{{"广东省", []float64{0, 35, 40}}, {"江苏省", []float64{0, 0, 10}}}},
-		"progress": ProgressBar{ID: "p-products", Label: "孵化产品数", Value: 85, Target: 400, Unit: "个", Note: "2027年目标"},
+		"progress":     ProgressBar{ID: "p-products", Label: "孵化产品数", Value: 85, Target: 400, Unit: "个", Note: "2027年目标"},
 		"progress_met": ProgressBar{ID: "p-listed", Label: "入选平台数", Value: 23, Target: 20, Unit: "个"},
 	}
 }
