@@ -169,6 +169,52 @@ var routeTable = map[string]routeCase{
 		return url.Values{"applicant": {"2025-07-10"}, "city": {"2025-07-20"}, "reason": {"统一延期"}}
 	}, want{see, forbid, forbid, forbid, forbid, forbid, see, forbid}},
 
+	// NATIONAL: the ministry's and the experts' pages and API. None of the table's
+	// callers is the ministry or an expert: the ministry's routes are refused (403),
+	// an assignment is not found (404) for anyone but its expert (national_test.go
+	// covers the ministry and the experts).
+	"GET /ministry":                   {fixed("/ministry"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /ministry/experts":           {fixed("/ministry/experts"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/experts":          {fixed("/ministry/experts"), natForm(url.Values{"name": {"张三"}}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/experts/{id}":     {fixed("/ministry/experts/999999"), natForm(url.Values{"name": {"张三"}}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /ministry/assignments":       {fixed("/ministry/assignments"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/assignments/auto": {fixed("/ministry/assignments/auto"), natForm(url.Values{}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/assignments/{id}": {appPath("/ministry/assignments/%d"), natForm(url.Values{"expert": {"1"}}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /ministry/results":           {fixed("/ministry/results"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/results/{id}/decision": {appPath("/ministry/results/%d/decision"), natForm(url.Values{"outcome": {"recommend"}, "reason": {"优秀"}}),
+		want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /ministry/notice":                  {fixed("/ministry/notice"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/notice":                 {fixed("/ministry/notice"), natForm(url.Values{"title": {"公示"}}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/notice/publish":         {fixed("/ministry/notice/publish"), natForm(url.Values{}), want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/overview":         {fixed("/api/v1/national/overview"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/experts":          {fixed("/api/v1/national/experts"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/experts":         {fixed("/api/v1/national/experts"), jsonBody(map[string]any{"name": "张三"}), want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"PUT /api/v1/national/experts/{id}":     {fixed("/api/v1/national/experts/999999"), jsonBody(map[string]any{"name": "张三"}), want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/assignments":      {fixed("/api/v1/national/assignments"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/assignments/auto": {fixed("/api/v1/national/assignments/auto"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"PUT /api/v1/national/assignments/{id}": {appPath("/api/v1/national/assignments/%d"), jsonBody(map[string]any{"experts": []int{1}}),
+		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/results": {fixed("/api/v1/national/results"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/decisions": {fixed("/api/v1/national/decisions"), func(f *fixture, _ string, _ int) any {
+		return map[string]any{"application_id": f.appSub.ID, "outcome": "recommend", "reason": "优秀"}
+	}, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/notice":          {fixed("/api/v1/national/notice"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/notice":         {fixed("/api/v1/national/notice"), jsonBody(map[string]any{"title": "公示"}), want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/notice/publish": {fixed("/api/v1/national/notice/publish"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /expert":                          {fixed("/expert"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /expert/assignments/{id}":         {fixed("/expert/assignments/999999"), nil, want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /expert/assignments/{id}/declaration": {fixed("/expert/assignments/999999/declaration"), natForm(url.Values{"conflict": {"no"}}),
+		want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /expert/assignments/{id}/score": {fixed("/expert/assignments/999999/score"), natForm(url.Values{"points.equipment": {"20"}}),
+		want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /expert/assignments/{id}/evidence/{aid}": {fixed("/expert/assignments/999999/evidence/1"), nil, want{see, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/expert/assignments":              {fixed("/api/v1/expert/assignments"), nil, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/expert/assignments/{id}":         {fixed("/api/v1/expert/assignments/999999"), nil, want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/expert/assignments/{id}/declaration": {fixed("/api/v1/expert/assignments/999999/declaration"), jsonBody(map[string]any{"conflict": false}),
+		want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /api/v1/expert/assignments/{id}/score": {fixed("/api/v1/expert/assignments/999999/score"), jsonBody(map[string]any{"points": map[string]float64{}}),
+		want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+
 	"/api/": {fixed("/api/v1/no-such-thing"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
 
 	"GET /login": {fixed("/login"), nil, want{ok, see, see, see, see, see, see, see}},
