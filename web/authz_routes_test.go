@@ -215,6 +215,31 @@ var routeTable = map[string]routeCase{
 	"POST /api/v1/expert/assignments/{id}/score": {fixed("/api/v1/expert/assignments/999999/score"), jsonBody(map[string]any{"points": map[string]float64{}}),
 		want{unauth, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
 
+	// PUBLIC: the public notice, objection form and directory need no login (the
+	// fixture has no notice and no listed platform: the form and a platform are 404);
+	// objections are the ministry's alone (no ministry column here: see
+	// TestMinistryObjections).
+	"GET /public/notice":         {fixed("/public/notice"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /public/objections/new": {fixed("/public/objections/new"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"POST /public/objections": {fixed("/public/objections"), func(*fixture, string, int) any { return url.Values{"name": {"张三"}} },
+		want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /public/directory":        {fixed("/public/directory"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /public/platforms/{id}":   {fixed("/public/platforms/999999"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
+	"GET /api/v1/public/directory": {fixed("/api/v1/public/directory"), nil, want{ok, ok, ok, ok, ok, ok, ok, ok}},
+	"GET /ministry/objections":     {fixed("/ministry/objections"), nil, want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /ministry/objections/{id}/resolve": {fixed("/ministry/objections/1/resolve"),
+		func(*fixture, string, int) any {
+			return url.Values{"outcome": {"rejected"}, "reason": {"经核实不成立"}}
+		},
+		want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /ministry/objections/{id}/files/{fid}": {fixed("/ministry/objections/1/files/1"), nil,
+		want{see, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/national/objections": {fixed("/api/v1/national/objections"), nil,
+		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"POST /api/v1/national/objections/{id}/resolve": {fixed("/api/v1/national/objections/1/resolve"),
+		jsonBody(map[string]any{"outcome": "rejected", "reason": "经核实不成立"}),
+		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+
 	"/api/": {fixed("/api/v1/no-such-thing"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
 
 	"GET /login": {fixed("/login"), nil, want{ok, see, see, see, see, see, see, see}},

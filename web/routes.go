@@ -163,6 +163,17 @@ func (s *Server) registerRoutes() {
 	// PUBLIC: pages without login (issue 8) — the public notice (公示) with its
 	// objection form, the directory of listed platforms; the ministry's handling of
 	// objections.
+	s.handle("GET /public/notice", public, s.publicPage(s.pagePublicNotice))
+	s.handle("GET /public/objections/new", public, s.publicPage(s.pagePublicObjectionForm))
+	s.handle("POST /public/objections", public, s.publicPage(s.pagePublicObjectionPost))
+	s.handle("GET /public/directory", public, s.publicPage(s.pagePublicDirectory))
+	s.handle("GET /public/platforms/{id}", public, s.publicPage(s.pagePublicPlatform))
+	s.handle("GET /api/v1/public/directory", public, s.apiPublicDirectory)
+	s.handle("GET /ministry/objections", 0, s.pageMinistryObjections)
+	s.handle("POST /ministry/objections/{id}/resolve", 0, s.pageMinistryResolve)
+	s.handle("GET /ministry/objections/{id}/files/{fid}", 0, s.pageObjectionFile)
+	s.handle("GET /api/v1/national/objections", 0, s.apiObjections)
+	s.handle("POST /api/v1/national/objections/{id}/resolve", 0, s.apiResolveObjection)
 
 	// ANNUAL: listed platforms over time (issue 9) — annual reports, their expert
 	// evaluation, star ratings, removal, the progress dashboard.
