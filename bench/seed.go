@@ -169,11 +169,18 @@ func seed(ctx context.Context, db *store.DB, prog *program.Program, eng *rules.E
 		}
 		sd.cityUser[city.Code] = fmt.Sprintf("%s-%s", biopilot.RoleCityMIIT, city.Code)
 	}
-	pc := prog.Province.Code
-	for _, a := range []struct {
+	// Every province of the program has its two authorities (one for a provincial
+	// deployment); the workload's province is the first.
+	type acct struct {
 		role biopilot.Role
 		jur  string
-	}{{biopilot.RoleProvMIIT, pc}, {biopilot.RoleProvDRC, pc}, {biopilot.RoleMinistry, biopilot.CountryCode}} {
+	}
+	var accts []acct
+	for _, p := range prog.Provinces() {
+		accts = append(accts, acct{biopilot.RoleProvMIIT, p.Code}, acct{biopilot.RoleProvDRC, p.Code})
+	}
+	pc := accts[0].jur
+	for _, a := range append(accts, acct{biopilot.RoleMinistry, biopilot.CountryCode}) {
 		if err := addAuthority(a.role, a.jur, a.role.Label()); err != nil {
 			return nil, err
 		}

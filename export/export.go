@@ -120,14 +120,11 @@ type RecInput struct {
 	At           time.Time
 }
 
-// Number returns the number of an application: GD2025-440100-0012 (the province's
-// abbreviation, the edition, the city, the id).
+// Number returns the number of an application: GD2025-440100-0012 (the
+// abbreviation of the application's province, the edition, the city, the id);
+// JS2025-320100-0031 for a Jiangsu application of the national call.
 func Number(p *program.Program, a *biopilot.Application) string {
-	prefix := "P" + strings.TrimSuffix(p.Province.Code, "0000")
-	if p.Province.Code == "440000" {
-		prefix = "GD"
-	}
-	return fmt.Sprintf("%s%d-%s-%04d", prefix, p.Edition, a.CityCode, a.ID)
+	return fmt.Sprintf("%s%d-%s-%04d", p.NumberPrefix(a.CityCode), p.Edition, a.CityCode, a.ID)
 }
 
 // FileName is the download name of an application's package.

@@ -38,6 +38,10 @@ type ApplicationFilter struct {
 	Sort      string // "updated" (default, newest first), "id", "org", "state"
 	Limit     int    // default 50, at most 500
 	Offset    int
+
+	// Province, when not "", limits to the cities of one province (its code NN0000):
+	// a province's lists in a national deployment.
+	Province string
 }
 
 // DocumentUpdate is a save of an application's document.

@@ -177,6 +177,9 @@ func (f ApplicationFilter) where(withStates bool) (string, []any) {
 	if f.CityCode != "" {
 		conds, args = append(conds, `a.city_code = ?`), append(args, f.CityCode)
 	}
+	if len(f.Province) == 6 {
+		conds, args = append(conds, `a.city_code LIKE ?`), append(args, f.Province[:2]+"%")
+	}
 	if withStates && len(f.States) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.States)), ", ")
 		conds = append(conds, `a.state IN (`+marks+`)`)

@@ -131,7 +131,7 @@ func (s *Server) listFilter(r *http.Request, u *biopilot.User) (f store.Applicat
 	}
 	q := r.URL.Query()
 	f = store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: scope.OrgID, CityCode: scope.CityCode,
-		States: scope.States}
+		Province: scope.Province, States: scope.States}
 	var fe fieldErrors
 	if v := q.Get("state"); v != "" {
 		var want []biopilot.State
@@ -166,6 +166,8 @@ func (s *Server) listFilter(r *http.Request, u *biopilot.User) (f store.Applicat
 		switch {
 		case s.prog.City(v) == nil:
 			fe.add("city", "未知的地市代码："+v)
+		case scope.Province != "" && authz.ProvinceOf(v) != scope.Province:
+			fe.add("city", "地市 "+s.prog.CityName(v)+" 不在您的管辖范围内")
 		case scope.CityCode == "" && scope.OrgID == 0:
 			f.CityCode = v
 		case v != scope.CityCode:

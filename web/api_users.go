@@ -8,6 +8,7 @@ import (
 	"biopilot"
 	"biopilot/auth"
 	"biopilot/authz"
+	"biopilot/program"
 	"biopilot/store"
 )
 
@@ -175,21 +176,31 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // jurisdictionFor checks the jurisdiction of a new authority account: a city of the
-// program for a city, the program's province for the province, the country for the
-// ministry, none for experts and operators.
+// program for a city, one of the program's provinces for the province (the only
+// one when left empty in a provincial deployment), the country for the ministry,
+// none for experts and operators.
 func (s *Server) jurisdictionFor(role biopilot.Role, jur string) (string, error) {
 	switch {
 	case role.IsCity():
 		if s.prog.City(jur) == nil {
-			return "", invalid("jurisdiction", "地市账号的管辖范围应为本省 21 个地级以上市之一的代码")
+			return "", invalid("jurisdiction", "地市账号的管辖范围应为本项目地级以上市之一的代码")
 		}
 		return jur, nil
 	case role.IsProvince():
-		if jur == "" {
-			jur = s.prog.Province.Code
+		provs := s.prog.Provinces()
+		if jur == "" && len(provs) == 1 {
+			jur = provs[0].Code
 		}
-		if jur != s.prog.Province.Code {
-			return "", invalid("jurisdiction", "省级账号的管辖范围应为 "+s.prog.Province.Code+"（"+s.prog.Province.Name+"）")
+		if s.prog.Level(jur) != program.LevelProvince {
+			var names []string
+			for _, p := range provs {
+				names = append(names, p.Code+"（"+p.Name+"）")
+			}
+			msg := "省级账号的管辖范围应为 " + strings.Join(names, "、")
+			if len(names) > 1 {
+				msg += " 之一"
+			}
+			return "", invalid("jurisdiction", msg)
 		}
 		return jur, nil
 	case role == biopilot.RoleMinistry:

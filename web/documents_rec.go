@@ -92,11 +92,8 @@ func (s *Server) Letter(ctx context.Context, rec *store.Recommendation) (render.
 	}
 	l := render.Letter{Number: rec.Number, City: s.prog.CityName(rec.Jurisdiction), Opinion: rec.Opinion,
 		Date: date, Location: biopilot.Beijing}
-	if s.prog.Province.MIIT != "" {
-		l.Addressee = s.prog.Province.MIIT
-	}
-	if s.prog.Province.DRC != "" {
-		l.CC = []string{s.prog.Province.DRC}
+	if miit, drc := s.prog.ProvinceAuthorities(rec.Jurisdiction); miit != "" {
+		l.Addressee, l.CC = miit, []string{drc} // the city's own province
 	}
 	for _, role := range []biopilot.Role{biopilot.RoleCityMIIT, biopilot.RoleCityDRC} {
 		name := s.authorityName(role, rec.Jurisdiction)

@@ -62,7 +62,7 @@ func (s *Server) scopeFilter(u *biopilot.User) (store.ApplicationFilter, bool) {
 		return store.ApplicationFilter{}, false
 	}
 	return store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: sc.OrgID, CityCode: sc.CityCode,
-		States: sc.States, Sort: "id"}, true
+		Province: sc.Province, States: sc.States, Sort: "id"}, true
 }
 
 // sendXLSX writes a workbook built into a buffer (a failure is still a proper
@@ -138,7 +138,13 @@ func (s *Server) apiSummaryXLSX(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := fmt.Sprintf("汇总表-%s.xlsx", s.now().In(biopilot.Beijing).Format("20060102-1504"))
-	return s.sendXLSX(w, r, name, len(rows), func(b *bytes.Buffer) error { return xlsx.Summary(b, s.prog, rows) })
+	prog := s.prog
+	if u := currentUser(r); u.Role.IsProvince() && s.prog.IsNational() {
+		cp := *s.prog // a province's summary lists its own cities
+		cp.Cities = s.prog.CitiesIn(u.Jurisdiction)
+		prog = &cp
+	}
+	return s.sendXLSX(w, r, name, len(rows), func(b *bytes.Buffer) error { return xlsx.Summary(b, prog, rows) })
 }
 
 // apiEquipmentGapsXLSX is the province's equipment gap sheet over the submitted

@@ -230,7 +230,7 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) error {
 			if apps, total, err = s.db.Applications(ctx, f); err != nil {
 				return err
 			}
-			cf := store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: scope.OrgID, CityCode: scope.CityCode}
+			cf := store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: scope.OrgID, CityCode: scope.CityCode, Province: scope.Province}
 			m, err := s.db.CountByState(ctx, cf)
 			if err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"biopilot"
+	"biopilot/authz"
 	"biopilot/notify"
 	"biopilot/store"
 	"biopilot/workflow"
@@ -38,7 +39,7 @@ type audience struct {
 
 // concerned lists, per action, who is told and how.
 func (s *Server) concerned(act workflow.Action, app *biopilot.Application) []audience {
-	city, prov := app.CityCode, s.prog.Province.Code
+	city, prov := app.CityCode, authz.ProvinceOf(app.CityCode) // the application's own province
 	switch act {
 	case workflow.Submit:
 		return []audience{{role: biopilot.RoleCityMIIT, jur: city, kind: kindSubmitted, titleFmt: "新提交的申请：%s"}}

@@ -338,6 +338,9 @@ func (s *Server) pageWorkbench(w http.ResponseWriter, r *http.Request) error {
 		d.Domains = fl.Options
 	}
 	d.Cities = s.prog.Cities
+	if scope.Province != "" {
+		d.Cities = s.prog.CitiesIn(scope.Province) // a province filters by its own cities
+	}
 	f, ok, err := s.listFilter(r, u)
 	if err != nil {
 		return err
@@ -350,7 +353,7 @@ func (s *Server) pageWorkbench(w http.ResponseWriter, r *http.Request) error {
 		if d.Apps, d.Total, err = s.db.Applications(ctx, f); err != nil {
 			return err
 		}
-		cf := store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: scope.OrgID, CityCode: scope.CityCode}
+		cf := store.ApplicationFilter{ProgramID: s.prog.ID, OrgID: scope.OrgID, CityCode: scope.CityCode, Province: scope.Province}
 		m, err := s.db.CountByState(ctx, cf)
 		if err != nil {
 			return err

@@ -263,7 +263,8 @@ func (s *Server) sign(ctx context.Context, u *biopilot.User, app *biopilot.Appli
 }
 
 // authorityName is the name of the authority of a role in a jurisdiction:
-// 广州市工业和信息化局, 广州市发展和改革局, 广东省工业和信息化厅 ….
+// 广州市工业和信息化局, 广州市发展和改革局, 广东省工业和信息化厅, 江苏省发展和改革委员会 ….
+// A province's names are those of the province jur lies in (program.ProvinceAuthorities).
 func (s *Server) authorityName(role biopilot.Role, jur string) string {
 	switch role {
 	case biopilot.RoleCityMIIT:
@@ -271,13 +272,13 @@ func (s *Server) authorityName(role biopilot.Role, jur string) string {
 	case biopilot.RoleCityDRC:
 		return s.prog.CityName(jur) + "发展和改革局"
 	case biopilot.RoleProvMIIT:
-		if s.prog.Province.MIIT != "" {
-			return s.prog.Province.MIIT
+		if miit, _ := s.prog.ProvinceAuthorities(jur); miit != "" {
+			return miit
 		}
 		return s.prog.CityName(jur) + "工业和信息化厅"
 	case biopilot.RoleProvDRC:
-		if s.prog.Province.DRC != "" {
-			return s.prog.Province.DRC
+		if _, drc := s.prog.ProvinceAuthorities(jur); drc != "" {
+			return drc
 		}
 		return s.prog.CityName(jur) + "发展和改革委员会"
 	case biopilot.RoleMinistry:
