@@ -26,15 +26,23 @@ var cheap = auth.Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 3
 type seeded struct {
 	db       *store.DB
 	prog     *program.Program
+	srv      *web.Server
+	deps     ReviewDeps
 	accounts []Account
 }
 
 func seed(t *testing.T) *seeded {
 	t.Helper()
+	return seedProgram(t, program.MustDefault(), false)
+}
+
+// seedProgram seeds the demo of base as the demo command does; withNational adds
+// SeedNational (for a national program).
+func seedProgram(t *testing.T, base *program.Program, withNational bool) *seeded {
+	t.Helper()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
 	now := time.Now()
-	base := program.MustDefault()
 	prog, err := base.WithDeadlines(Deadlines(now, base.Location()))
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +66,20 @@ func seed(t *testing.T) *seeded {
 		t.Fatal(err)
 	}
 	srv := web.NewServer(web.DefaultConfig(), web.Deps{DB: db, Program: prog, Rules: eng, Files: fs, MasterKey: mk})
-	more, err := SeedReview(ctx, ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fs, Workflow: srv, Hash: hash})
+	deps := ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fs, Workflow: srv, Hash: hash}
+	more, err := SeedReview(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &seeded{db: db, prog: prog, accounts: append(accounts, more...)}
+	accounts = append(accounts, more...)
+	if withNational {
+		more, err := SeedNational(ctx, deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, more...)
+	}
+	return &seeded{db: db, prog: prog, srv: srv, deps: deps, accounts: accounts}
 }
 
 // TestSeedReview: the walk-through puts an application in every review state the

@@ -98,7 +98,7 @@ func SeedReview(ctx context.Context, d ReviewDeps) ([]Account, error) {
 	var accounts []Account
 	var fsLetter []int64
 	for _, s := range reviewSamples {
-		app, u, err := reviewApplication(ctx, d, s, pwHash)
+		app, u, err := reviewApplication(ctx, d, s, pwHash, nil)
 		if err != nil {
 			return nil, fmt.Errorf("demo: %s: %w", s.platform, err)
 		}
@@ -168,8 +168,9 @@ func SeedReview(ctx context.Context, d ReviewDeps) ([]Account, error) {
 
 // reviewApplication creates a sample's organisation, applicant and complete
 // application: the demo's eligible example renamed, with a small PDF for every
-// evidence category it lists, stored as the upload page stores them.
-func reviewApplication(ctx context.Context, d ReviewDeps, s reviewSample, pwHash string) (*biopilot.Application, *biopilot.User, error) {
+// evidence category it lists, stored as the upload page stores them. edit, when not
+// nil, makes further changes to the document.
+func reviewApplication(ctx context.Context, d ReviewDeps, s reviewSample, pwHash string, edit func(program.Document)) (*biopilot.Application, *biopilot.User, error) {
 	c, err := uscc.CheckChar(s.uscc17)
 	if err != nil {
 		return nil, nil, fmt.Errorf("USCC %s: %w", s.uscc17, err)
@@ -191,13 +192,19 @@ func reviewApplication(ctx context.Context, d ReviewDeps, s reviewSample, pwHash
 	if err != nil {
 		return nil, nil, err
 	}
-	city := d.Program.CityName(s.city)
+	city, province := d.Program.CityName(s.city), "广东省"
+	if prov := d.Program.ProvinceOf(s.city); prov != nil {
+		province = prov.Name
+	}
 	program.Set(doc, "applicant.name", s.org)
 	program.Set(doc, "applicant.uscc", org.USCC)
-	program.Set(doc, "applicant.address", "广东省"+city+"示例产业园 1 号")
+	program.Set(doc, "applicant.address", province+city+"示例产业园 1 号")
 	program.Set(doc, "platform.name", s.platform)
 	program.Set(doc, "domains", s.domains)
 	program.Set(doc, "declaration.signatory", s.person)
+	if edit != nil {
+		edit(doc)
+	}
 	app := &biopilot.Application{ProgramID: d.Program.ID, OrgID: org.ID, CityCode: s.city, State: biopilot.StateDraft,
 		Document: []byte("{}"), CreatedBy: u.ID, UpdatedBy: u.ID}
 	if err := d.DB.CreateApplication(ctx, app); err != nil {

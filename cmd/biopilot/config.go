@@ -75,7 +75,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func addCommonFlags(fs *flag.FlagSet, e *env, c *config) {
 	fs.StringVar(&c.DB, "db", e.getenv("BIOPILOT_DB"), "数据库：sqlite:路径（默认 数据目录/biopilot.db）或 postgres://…（环境变量 BIOPILOT_DB）")
 	fs.StringVar(&c.DataDir, "data-dir", envOr(e, "BIOPILOT_DATA_DIR", "biopilot-data"), "数据目录：附件与默认数据库（环境变量 BIOPILOT_DATA_DIR）")
-	fs.StringVar(&c.Program, "program", e.getenv("BIOPILOT_PROGRAM"), "项目定义目录（默认内置 2025 年广东省项目；环境变量 BIOPILOT_PROGRAM）")
+	fs.StringVar(&c.Program, "program", e.getenv("BIOPILOT_PROGRAM"), "项目定义：内置名称 gd-2025（广东省）或 cn-2025（全国），或定义目录（默认内置 gd-2025；环境变量 BIOPILOT_PROGRAM）")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(e, "BIOPILOT_LOG_LEVEL", "info"), "日志级别：debug、info、warn、error（环境变量 BIOPILOT_LOG_LEVEL）")
 	fs.StringVar(&c.Files, "files", e.getenv("BIOPILOT_FILES"), "佐证材料存储：file:///目录（默认 数据目录/files）或 s3://桶?region=…&endpoint=…（环境变量 BIOPILOT_FILES）")
 	c.MasterKey = e.getenv("BIOPILOT_MASTER_KEY")
@@ -150,10 +150,18 @@ func (c *config) logger(w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
 }
 
-// loadProgram loads --program, or the embedded 2025 program.
+// loadProgram loads --program: the name of a built-in definition (gd-2025, the
+// Guangdong call; cn-2025, the ministry's national call), a definition directory
+// on disk (which wins over a built-in name), or the built-in 2025 Guangdong
+// program when "".
 func loadProgram(path string) (*program.Program, error) {
 	if path == "" {
 		return program.Default()
+	}
+	if program.IsNamed(path) {
+		if _, err := os.Stat(path); err != nil {
+			return program.Named(path)
+		}
 	}
 	return program.LoadDir(path)
 }

@@ -25,6 +25,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "监听地址")
 	fs.StringVar(&c.DataDir, "data-dir", "", "数据目录（默认新建一个临时目录）；必须为空或不存在")
 	fs.StringVar(&c.LogLevel, "log-level", "warn", "日志级别：debug、info、warn、error")
+	fs.StringVar(&c.Program, "program", "cn-2025", "项目定义：cn-2025（全国，含广东省、江苏省与部级评审）、gd-2025（广东省）或定义目录")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,8 +38,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	} else if entries, err := os.ReadDir(c.DataDir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("数据目录 %s 不为空：演示需要一个全新的数据库，请换一个目录或清空它", c.DataDir)
 	}
-	clock := biopilot.SystemClock{}
-	base, err := loadProgram("")
+	// The demo's clock can be fast-forwarded (past a public notice) at /demo/clock.
+	clock := biopilot.NewOffsetClock(biopilot.SystemClock{})
+	base, err := loadProgram(c.Program)
 	if err != nil {
 		return err
 	}
@@ -66,6 +68,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("写入演示审核数据：%w", err)
 	}
 	accounts = append(accounts, more...)
+	if prog.IsNational() {
+		more, err := seedNational(ctx, &c, db, prog, eng, clock, hash)
+		if err != nil {
+			return fmt.Errorf("写入全国评审演示数据：%w", err)
+		}
+		accounts = append(accounts, more...)
+	}
+	fmt.Fprintf(e.stdout, "演示项目：%s（%s）\n", prog.Title, prog.Source)
 	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
 	fmt.Fprintf(e.stdout, "申报截止：%s 24:00（北京时间）；地市报送截止：%s 24:00\n\n", prog.Deadlines.Applicant, prog.Deadlines.City)
 	fmt.Fprintf(e.stdout, "演示账号（密码均为 %s）：\n", demo.Password)
@@ -117,6 +127,19 @@ func displayWidth(s string) int {
 // the web layer's own code paths (submit, seals, reviewers' actions, the letter) with
 // the same master key and evidence store that serve uses afterwards.
 func seedReview(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) ([]demo.Account, error) {
+	return withWorkflow(ctx, c, db, prog, eng, clock, hash, demo.SeedReview)
+}
+
+// seedNational adds the national stage of a national program: Jiangsu's and the
+// ministry's accounts, the experts and applications recommended by both provinces.
+func seedNational(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) ([]demo.Account, error) {
+	return withWorkflow(ctx, c, db, prog, eng, clock, hash, demo.SeedNational)
+}
+
+// withWorkflow runs a demo seeding step with a web server over the store, with the
+// master key and evidence store that serve uses afterwards.
+func withWorkflow(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock,
+	hash func(string) (string, error), step func(context.Context, demo.ReviewDeps) ([]demo.Account, error)) ([]demo.Account, error) {
 	mk, err := c.masterKey()
 	if err != nil {
 		return nil, err
@@ -127,5 +150,5 @@ func seedReview(ctx context.Context, c *config, db *store.DB, prog *program.Prog
 	}
 	defer fstore.Close()
 	srv := web.NewServer(web.DefaultConfig(), web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock, Files: fstore, MasterKey: mk})
-	return demo.SeedReview(ctx, demo.ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fstore, Workflow: srv, Hash: hash})
+	return step(ctx, demo.ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fstore, Workflow: srv, Hash: hash})
 }

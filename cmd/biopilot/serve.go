@@ -88,8 +88,13 @@ func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.P
 	if c.MaxUploadMB > 0 {
 		wcfg.MaxUploadBytes = c.MaxUploadMB << 20
 	}
-	srv := web.NewServer(wcfg, web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock,
-		Logger: logger, Files: fstore, MasterKey: mk, Notifier: notifier, Renderer: renderer})
+	deps := web.Deps{DB: db, Program: prog, Rules: eng, Clock: clock,
+		Logger: logger, Files: fstore, MasterKey: mk, Notifier: notifier, Renderer: renderer}
+	if oc, ok := clock.(*biopilot.OffsetClock); ok { // the demo: /demo/clock fast-forwards it
+		deps.DemoClock = oc
+		db.SetClock(oc)
+	}
+	srv := web.NewServer(wcfg, deps)
 	hctx, stopHousekeeping := context.WithCancel(ctx)
 	defer stopHousekeeping()
 	go housekeeping(hctx, db, prog, notifier, clock, logger)
