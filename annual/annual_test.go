@@ -358,3 +358,13 @@ func TestValidateRemoval(t *testing.T) {
 		t.Error("GroundsLabel")
 	}
 }
+
+func TestEvidenceCategory(t *testing.T) {
+	p := program.MustDefault()
+	if got, err := EvidenceCategory(p, 2026, "contracts"); err != nil || got != "annual-2026:contracts" {
+		t.Errorf("EvidenceCategory(contracts) = %q, %v", got, err)
+	}
+	if _, err := EvidenceCategory(p, 2026, "license"); biopilot.ErrorField(err) != "category" {
+		t.Errorf("an application evidence kind: %v", err)
+	}
+}

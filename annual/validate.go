@@ -215,3 +215,26 @@ func checkReason(field, label, s string) error {
 	}
 	return nil
 }
+
+// EvidenceCategory is the attachments category of a report's evidence of one kind:
+// "annual-<year>:<key>" on the platform's application. The key must be one of the
+// options of the annual form's evidence field (Field "category" otherwise).
+func EvidenceCategory(p *program.Program, year int, key string) (string, error) {
+	if f := p.AnnualForm(); f != nil {
+		for _, fl := range f.Fields {
+			if fl.Type == program.TypeAttachments && hasKey(fl.Options, key) {
+				return fmt.Sprintf("annual-%d:%s", year, key), nil
+			}
+		}
+	}
+	return "", biopilot.FieldErrorf("category", "佐证材料类别 %q 不是年度报告的佐证材料类别", key)
+}
+
+func hasKey(opts []program.Option, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}
