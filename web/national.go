@@ -320,4 +320,6 @@ func (s *Server) pageFail(w http.ResponseWriter, r *http.Request, err error, aga
 func init() {
 	// hasString reports whether a list of strings holds s: {{if hasString .List "x"}}.
 	templateFuncs["hasString"] = func(list []string, s string) bool { return slices.Contains(list, s) }
+	// deadlineText prints an exclusive end as the end of its last day (24:00).
+	templateFuncs["deadlineText"] = workflowDeadline
 }
