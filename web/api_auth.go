@@ -221,7 +221,7 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
 		fe.add("organisation.kind", "单位属性应为：高校、科研机构、国有企业、民营企业之一")
 	}
 	if s.prog.City(o.CityCode) == nil {
-		fe.add("organisation.city_code", "请选择单位所在地市（广东省 21 个地级以上市之一）")
+		fe.add("organisation.city_code", "请选择单位所在地市（"+s.cityChoice()+"地级以上市之一）")
 	}
 	checkPerson(&fe, "user.", u.Username, u.DisplayName, u.Email, u.Phone)
 	if err := auth.CheckPasswordPolicy(u.Password, u.Username); err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -290,4 +291,16 @@ func (s *Server) apiAdminResetPassword(w http.ResponseWriter, r *http.Request) e
 	s.audit(r, auditUserObject(t), "user_reset_password", auditOK, nil)
 	writeJSON(w, http.StatusOK, createdAccount{User: s.userJSON(t, s.orgName(r, t)), InitialPassword: pw})
 	return nil
+}
+
+// cityChoice says which cities an organisation may be in: "广东省 21 个" for the
+// Guangdong program, "广东省 21 个、江苏省 13 个" for the national one.
+func (s *Server) cityChoice() string {
+	var parts []string
+	for _, p := range s.prog.Provinces() {
+		if n := len(s.prog.CitiesIn(p.Code)); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d 个", p.Name, n))
+		}
+	}
+	return strings.Join(parts, "、")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -215,8 +216,27 @@ func TestNationalAccounts(t *testing.T) {
 			}
 		}
 	}
+	// A Jiangsu organisation registers in 苏州; a city outside the tree is refused
+	// with a message naming both provinces.
+	reg := func(city, username string, n int) *httptest.ResponseRecorder {
+		return f.anon().do("POST", "/api/v1/register", map[string]any{
+			"organisation": map[string]any{"name": fmt.Sprintf("苏州某合成生物有限公司%d", n),
+				"uscc": makeUSCC(t, fmt.Sprintf("91320505MA1CCCC%02d", n)), "kind": "private", "city_code": city},
+			"user": map[string]any{"username": username, "display_name": "吴六", "email": username + "@example.cn",
+				"phone": "13912345678", "password": "Sz-Synbio-2025"}})
+	}
+	w := reg("320500", "wuliu", 1)
+	wantStatus(t, w, 201)
+	if o := decode(t, w)["organisation"].(map[string]any); o["city_name"] != "苏州市" {
+		t.Errorf("registered organisation %v", o)
+	}
+	w = reg("110100", "wuqi", 2)
+	wantStatus(t, w, 422)
+	if msg := fmt.Sprint(apiErr(t, w)["fields"]); !strings.Contains(msg, "广东省 21 个、江苏省 13 个") {
+		t.Errorf("unknown city: %s", msg)
+	}
 	// Registration offers the cities of both provinces.
-	w := f.anon().do("GET", "/register", nil)
+	w = f.anon().do("GET", "/register", nil)
 	wantStatus(t, w, 200)
 	for _, city := range []string{"广州市", "云浮市", "南京市", "宿迁市"} {
 		if !strings.Contains(w.Body.String(), city) {
