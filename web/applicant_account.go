@@ -14,6 +14,7 @@ import (
 
 	"biopilot"
 	"biopilot/authz"
+	"biopilot/program"
 	"biopilot/render"
 	"biopilot/store"
 )
@@ -24,7 +25,28 @@ type registerData struct {
 	Values map[string]string
 	Errors map[string]string
 	Cities any
+	// Groups are the cities by province when the program has several (national).
+	Groups []cityGroup
 	Kinds  []map[string]string
+}
+
+// cityGroup is one province's cities in a choice of city.
+type cityGroup struct {
+	Name   string
+	Cities []program.City
+}
+
+// cityGroups groups the program's cities by province; nil for a single province.
+func (s *Server) cityGroups() []cityGroup {
+	provs := s.prog.Provinces()
+	if len(provs) < 2 {
+		return nil
+	}
+	var out []cityGroup
+	for _, p := range provs {
+		out = append(out, cityGroup{p.Name, s.prog.CitiesIn(p.Code)})
+	}
+	return out
 }
 
 func (s *Server) pageRegister(w http.ResponseWriter, r *http.Request) error {
@@ -36,7 +58,7 @@ func (s *Server) pageRegister(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, vals map[string]string, err error) error {
-	d := &registerData{Values: vals, Errors: map[string]string{}, Cities: s.prog.Cities, Kinds: orgKindsJSON()}
+	d := &registerData{Values: vals, Errors: map[string]string{}, Cities: s.prog.Cities, Groups: s.cityGroups(), Kinds: orgKindsJSON()}
 	p := s.newPage(r, "注册申报单位", d)
 	if err != nil {
 		e, st := s.classify(r, err)
