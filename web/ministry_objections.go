@@ -139,13 +139,13 @@ type objectionFileView struct {
 }
 
 func (s *Server) objectionViews(r *http.Request, n *store.PublicNotice) ([]objectionView, error) {
-	os, err := s.db.Objections(r.Context(), n.ID)
+	list, err := s.db.Objections(r.Context(), n.ID)
 	if err != nil {
 		return nil, err
 	}
 	names := map[int64]string{}
-	out := make([]objectionView, 0, len(os))
-	for _, o := range os {
+	out := make([]objectionView, 0, len(list))
+	for _, o := range list {
 		if _, ok := names[o.ApplicationID]; !ok {
 			app, err := s.db.Application(r.Context(), o.ApplicationID)
 			if err != nil {
@@ -278,19 +278,19 @@ func (s *Server) apiObjections(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]any{"notice": nil, "items": []any{}, "open": 0})
 		return nil
 	}
-	os, err := s.db.Objections(r.Context(), n.ID)
+	list, err := s.db.Objections(r.Context(), n.ID)
 	if err != nil {
 		return err
 	}
 	open := 0
-	for _, o := range os {
+	for _, o := range list {
 		if o.Outcome == "" {
 			open++
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notice": map[string]any{"id": n.ID, "title": n.Title, "state": n.State,
 		"starts_at": rfc3339(n.StartsAt), "ends_at": rfc3339(n.EndsAt), "application_ids": n.ApplicationIDs},
-		"items": jsonItems(os, objectionJSON), "open": open})
+		"items": jsonItems(list, objectionJSON), "open": open})
 	return nil
 }
 

@@ -86,6 +86,36 @@ func starText(n int) string {
 	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
 }
 
+// briefEquipment is how many equipment names a directory row shows.
+const briefEquipment = 6
+
+// equipmentBrief shows a platform's equipment in a list: those matching a search
+// word first, at most briefEquipment, and how many more there are.
+func equipmentBrief(all []string, search string) string {
+	words := strings.Fields(strings.ToLower(search))
+	matches := func(e string) bool {
+		for _, w := range words {
+			if strings.Contains(strings.ToLower(e), w) {
+				return true
+			}
+		}
+		return false
+	}
+	var first, rest []string
+	for _, e := range all {
+		if matches(e) {
+			first = append(first, e)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	ordered := append(first, rest...)
+	if len(ordered) <= briefEquipment {
+		return strings.Join(ordered, "、")
+	}
+	return fmt.Sprintf("%s 等 %d 项", strings.Join(ordered[:briefEquipment], "、"), len(ordered))
+}
+
 // option is a choice of a search form's select.
 type option struct {
 	Value, Label string
@@ -129,6 +159,7 @@ func (s *Server) pagePublicDirectory(w http.ResponseWriter, r *http.Request) err
 	items := make([]platformView, 0, len(entries))
 	for _, e := range entries {
 		v, _ := s.entryView(e)
+		v.EquipmentBrief = equipmentBrief(v.Equipment, f.Equipment+" "+f.Query)
 		items = append(items, v)
 	}
 	domains := []option{}
@@ -221,6 +252,10 @@ func (s *Server) publicFields(pub program.Document) []fieldView {
 	return out
 }
 
+// shownAbove are the public fields the platform page shows in its own places.
+var shownAbove = map[string]bool{"applicant.name": true, "platform.name": true, "domains": true,
+	"chassis_cells": true, "platform.business_scope": true}
+
 // pagePublicPlatform shows one listed platform: its services, contact, equipment,
 // chassis cells and star rating history.
 func (s *Server) pagePublicPlatform(w http.ResponseWriter, r *http.Request) error {
@@ -241,11 +276,22 @@ func (s *Server) pagePublicPlatform(w http.ResponseWriter, r *http.Request) erro
 	for _, x := range ratings {
 		rs = append(rs, rating{x.Year, starText(x.Stars)})
 	}
+	// The tables (equipment …) in full; other public fields not shown above in a
+	// list of their own.
+	var tables, others []fieldView
+	for _, fv := range s.publicFields(pub) {
+		switch {
+		case fv.Table != nil:
+			tables = append(tables, fv)
+		case !shownAbove[fv.Key] && !strings.HasPrefix(fv.Key, "platform.contact."):
+			others = append(others, fv)
+		}
+	}
 	return s.renderPublic(w, http.StatusOK, "public_platform", s.newPublicPage(r, v.Name, map[string]any{
 		"P": v, "Entry": e, "ListedAt": e.ListedAt.In(biopilot.Beijing).Format("2006年1月2日"),
 		"Contact": map[string]string{"Name": lookupString(pub, "platform.contact.name"),
 			"Mobile": lookupString(pub, "platform.contact.mobile"), "Email": lookupString(pub, "platform.contact.email")},
-		"Fields": s.publicFields(pub), "Ratings": rs,
+		"Tables": tables, "Others": others, "Ratings": rs,
 	}))
 }
 

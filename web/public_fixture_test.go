@@ -101,7 +101,10 @@ func newPublicFixture(t *testing.T) *pubFixture {
 		ApplicationIDs: []int64{f.appA.ID, f.appB.ID}, StartsAt: now,
 		EndsAt:    national.NoticeEnd(now, f.prog.Eval().NoticeWorkingDays, national.CalendarOf(f.prog)),
 		CreatedBy: f.users["ministry"].ID}
-	if err := f.db.OpenNotice(context.Background(), store.OpenNoticeRequest{Notice: f.notice}); err != nil {
+	// The store does not check the workflow's graph: the applications go straight
+	// to publicized (the national stage's earlier steps are H4's tests).
+	if err := f.db.OpenNotice(context.Background(), store.OpenNoticeRequest{Notice: f.notice,
+		Transitions: f.moves(biopilot.StateSubmitted, biopilot.StatePublicized, f.appA, f.appB)}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -132,11 +135,32 @@ func (f *pubFixture) publish() {
 	ctx := context.Background()
 	f.clock.Set(f.notice.EndsAt)
 	if err := f.db.Publish(ctx, store.PublishRequest{NoticeID: f.notice.ID, By: f.users["ministry"].ID, At: f.notice.EndsAt,
-		Entries: []*store.DirectoryEntry{f.entryOf(f.appA), f.entryOf(f.appB)}}); err != nil {
+		Entries:     []*store.DirectoryEntry{f.entryOf(f.appA), f.entryOf(f.appB)},
+		Transitions: f.moves(biopilot.StatePublicized, biopilot.StateListed, f.appA, f.appB)}); err != nil {
 		f.t.Fatal(err)
 	}
 	if err := f.db.SetStars(ctx, &store.StarRating{ApplicationID: f.appA.ID, Year: 2025, Stars: 4,
 		Reason: "机密评级意见", SetBy: f.users["ministry"].ID}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// moves are the ministry's transitions of apps from one state to another.
+func (f *pubFixture) moves(from, to biopilot.State, apps ...*biopilot.Application) []store.TransitionRequest {
+	var out []store.TransitionRequest
+	for _, a := range apps {
+		out = append(out, store.TransitionRequest{ApplicationID: a.ID, From: from, To: to,
+			Transition: &biopilot.Transition{ActorID: f.users["ministry"].ID, ActorRole: biopilot.RoleMinistry, ActorName: "ministry"}})
+	}
+	return out
+}
+
+// remove removes a listed platform (除名).
+func (f *pubFixture) remove(app *biopilot.Application) {
+	f.t.Helper()
+	tr := f.moves(biopilot.StateListed, biopilot.StateRemoved, app)[0]
+	if err := f.db.RemovePlatform(context.Background(), store.RemovalRequest{ApplicationID: app.ID,
+		Grounds: store.RemovalViolation, Detail: "严重违规", Transition: tr}); err != nil {
 		f.t.Fatal(err)
 	}
 }

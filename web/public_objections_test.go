@@ -86,7 +86,7 @@ func TestObjectionRefusals(t *testing.T) {
 			if tc.field != "" && tc.field != "name" && !strings.Contains(body, `value="张三"`) {
 				t.Error("the name entered is lost")
 			}
-			if tc.field != "" && !strings.Contains(body, `class="invalid">`+map[string]string{"name": "姓名", "contact": "联系方式",
+			if tc.field != "" && !strings.Contains(body, `class="invalid"><span>`+map[string]string{"name": "姓名", "contact": "联系方式",
 				"application_id": "异议平台", "grounds": "异议理由", "files": "附件"}[tc.field]) {
 				t.Errorf("field %s not marked", tc.field)
 			}

@@ -107,7 +107,10 @@ type platformView struct {
 	ChassisCells []string
 	Scope        string
 	Equipment    []string
-	Stars        string // ★★★☆☆, "" when not rated
+	// EquipmentBrief is the equipment in a list's cell: the first few (those
+	// matching the search first) and how many more.
+	EquipmentBrief string
+	Stars          string // ★★★☆☆, "" when not rated
 }
 
 // publicViewOf is the public part of an application: national.PublicView of its
