@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,9 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"biopilot/national"
-	"biopilot/store"
 )
 
 // PUBLIC: the browser test of the public pages (issue 8 item 6), as a visitor
@@ -73,11 +71,26 @@ func TestBrowserPublicPages(t *testing.T) {
 	}
 	screenshot(t, ctx, "public", "objection-receipt")
 
-	// The ministry handles it; the notice ends; the list is published.
-	if _, err := f.db.ResolveObjection(context.Background(), store.ResolveRequest{ObjectionID: objs[0].ID,
-		Outcome: national.ObjectionRejected, Reason: "经现场核实，设备已到位", By: f.users["ministry"].ID}); err != nil {
-		t.Fatal(err)
+	// The ministry handles it on its page.
+	mctx := newBrowser(t)
+	browserLogin(t, mctx, base, "ministry", testPassword)
+	form := fmt.Sprintf(`#objection-%d form.resolve-form`, objs[0].ID)
+	do(t, mctx, chromedp.Navigate(base+"/ministry/objections"), chromedp.WaitVisible(chromedp.CSS(form)))
+	if txt := get(t, mctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(txt, receipt) || !strings.Contains(txt, "中试车间尚在装修") ||
+		!strings.Contains(txt, "现场照片.png") || !strings.Contains(txt, "待处理 1 件") {
+		t.Errorf("ministry's objections page: %q", txt)
 	}
+	do(t, mctx, chromedp.Click(chromedp.CSS(form+` input[value=rejected]`)),
+		chromedp.SetValue(chromedp.CSS(form+` textarea[name=reason]`), "经现场核实，设备已到位，异议不成立"))
+	screenshot(t, mctx, "public", "ministry-objections")
+	do(t, mctx, chromedp.Click(chromedp.CSS(form+` button[type=submit]`)))
+	rvWaitText(t, mctx, "#open-count", "0")
+	if txt := get(t, mctx, chromedp.Text(chromedp.CSS(fmt.Sprintf("#objection-%d", objs[0].ID)))); !strings.Contains(txt, "处理结果：异议不成立") {
+		t.Errorf("handled objection: %q", txt)
+	}
+	screenshot(t, mctx, "public", "ministry-objection-handled")
+
+	// The notice ends; the list is published.
 	f.publish()
 
 	// The directory, searched by an equipment name.
