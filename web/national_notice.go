@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -162,22 +161,8 @@ func (s *Server) natDirectoryEntry(app *biopilot.Application, noticeID int64) (*
 	if e.PlatformName == "" {
 		e.PlatformName = app.PlatformName // the list names its platforms
 	}
-	if eq, ok := pub["equipment"].(map[string]any); ok {
-		keys := make([]string, 0, len(eq))
-		for k := range eq {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			for _, row := range natList(eq[k]) {
-				if m, ok := row.(map[string]any); ok {
-					if n, _ := m["name"].(string); n != "" && !slices.Contains(e.Equipment, n) {
-						e.Equipment = append(e.Equipment, n)
-					}
-				}
-			}
-		}
-	}
+	// The same names as the public pages show (a row without a name by its category).
+	e.Equipment = s.equipmentNames(pub)
 	return e, nil
 }
 

@@ -256,7 +256,7 @@ func duties(role biopilot.Role) []string {
 	case biopilot.RoleAuditor:
 		return []string{"查阅审计日志：时间、用户、事件与结果", "校验审计日志的完整性", "审计管理员不能查看申请内容"}
 	case biopilot.RoleExpert:
-		return []string{"评审分配给您的申请（分配功能即将开放）", "如有利益冲突，请在评审前申明回避"}
+		return []string{"在“评审任务”中查看分配给您的申请", "打开申请前先申明有无利益冲突；有冲突的申请将改派其他专家"}
 	}
 	return nil
 }
