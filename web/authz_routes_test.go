@@ -240,6 +240,12 @@ var routeTable = map[string]routeCase{
 		jsonBody(map[string]any{"outcome": "rejected", "reason": "经核实不成立"}),
 		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
 
+	// ANNUAL: the progress dashboard — the ministry (see dashboard_test.go) and the
+	// provinces, each over its own province; nobody else.
+	"GET /dashboard":        {fixed("/dashboard"), nil, want{see, forbid, forbid, forbid, forbid, ok, forbid, forbid}},
+	"GET /dashboard.xlsx":   {fixed("/dashboard.xlsx"), nil, want{see, forbid, forbid, forbid, forbid, ok, forbid, forbid}},
+	"GET /api/v1/dashboard": {fixed("/api/v1/dashboard"), nil, want{unauth, forbid, forbid, forbid, forbid, ok, forbid, forbid}},
+
 	"/api/": {fixed("/api/v1/no-such-thing"), nil, want{notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd, notfnd}},
 
 	"GET /login": {fixed("/login"), nil, want{ok, see, see, see, see, see, see, see}},

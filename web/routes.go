@@ -177,6 +177,10 @@ func (s *Server) registerRoutes() {
 
 	// ANNUAL: listed platforms over time (issue 9) — annual reports, their expert
 	// evaluation, star ratings, removal, the progress dashboard.
+	// The progress dashboard (ministry: the country; provinces: their own).
+	s.handle("GET /dashboard", 0, s.pageDashboard)
+	s.handle("GET /dashboard.xlsx", 0, s.apiDashboardXLSX)
+	s.handle("GET /api/v1/dashboard", 0, s.apiDashboard)
 
 	// DEMO: the demo's clock (only when the server runs the demo; 404 otherwise).
 	s.handle("GET /demo/clock", 0, s.pageDemoClock)
