@@ -43,7 +43,8 @@ func isUpload(r *http.Request) bool {
 	}
 	p := r.URL.Path
 	return strings.HasPrefix(p, "/api/v1/applications/") && (strings.Contains(p, "/evidence/") || strings.Contains(p, "/tables/")) ||
-		strings.HasPrefix(p, "/applications/") && (strings.HasSuffix(p, "/evidence") || strings.HasSuffix(p, "/import"))
+		strings.HasPrefix(p, "/applications/") && (strings.HasSuffix(p, "/evidence") || strings.HasSuffix(p, "/import")) ||
+		strings.HasPrefix(p, "/platform/") && strings.HasSuffix(p, "/evidence") // ANNUAL: a report's evidence
 }
 
 // limitBodies caps request bodies: MaxBodyBytes, and for uploads the per-file limit

@@ -182,6 +182,28 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /dashboard.xlsx", 0, s.apiDashboardXLSX)
 	s.handle("GET /api/v1/dashboard", 0, s.apiDashboard)
 
+	// Annual reports, their evaluation, star ratings and removal (annual_*.go).
+	s.handle("GET /annual", 0, s.pageAnnualIndex)
+	s.handle("GET /platform/{id}/annual", 0, s.pagePlatformAnnual)
+	s.handle("GET /platform/{id}/annual/{year}", 0, s.pageAnnualReport)
+	s.handle("POST /platform/{id}/annual/{year}", 0, s.pageAnnualReportSave)
+	s.handle("POST /platform/{id}/annual/{year}/submit", 0, s.pageAnnualReportSubmit)
+	s.handle("POST /platform/{id}/annual/{year}/evidence", 0, s.pageAnnualEvidenceUpload)
+	s.handle("POST /platform/{id}/annual/{year}/evidence/{aid}/remove", 0, s.pageAnnualEvidenceRemove)
+	s.handle("GET /ministry/annual", 0, s.pageMinistryAnnual)
+	s.handle("POST /ministry/annual", 0, s.pageMinistryAnnualOpen)
+	s.handle("POST /ministry/annual/{year}/assign", 0, s.pageMinistryAnnualAssign)
+	s.handle("GET /ministry/platforms/{id}", 0, s.pageMinistryPlatform)
+	s.handle("POST /ministry/platforms/{id}/stars", 0, s.pageMinistryStars)
+	s.handle("POST /ministry/platforms/{id}/remove", 0, s.pageMinistryRemove)
+	s.handle("GET /api/v1/annual/platforms/{id}/reports/{year}", 0, s.apiAnnualReport)
+	s.handle("PUT /api/v1/annual/platforms/{id}/reports/{year}", 0, s.apiSaveAnnualReport)
+	s.handle("POST /api/v1/annual/platforms/{id}/reports/{year}/submit", 0, s.apiSubmitAnnualReport)
+	s.handle("POST /api/v1/annual/evaluations", 0, s.apiOpenAnnualEvaluation)
+	s.handle("POST /api/v1/annual/evaluations/{year}/assign", 0, s.apiAnnualAssign)
+	s.handle("POST /api/v1/annual/platforms/{id}/stars", 0, s.apiAnnualStars)
+	s.handle("POST /api/v1/annual/platforms/{id}/removal", 0, s.apiAnnualRemove)
+
 	// DEMO: the demo's clock (only when the server runs the demo; 404 otherwise).
 	s.handle("GET /demo/clock", 0, s.pageDemoClock)
 	s.handle("POST /demo/clock", 0, s.pageDemoClockPost)
