@@ -216,3 +216,73 @@ func TestAnnualRemoval(t *testing.T) {
 		t.Fatalf("audit %v", actions)
 	}
 }
+
+func TestAnnualScoringAggregates(t *testing.T) {
+	f := newAnnualFixture(t)
+	f.annualExperts(6)
+	f.fileReport("applicantA", f.appA, 2026, "22")
+	ctx := context.Background()
+	if _, err := f.srv.AssignAnnual(ctx, f.ministryU, 2026); err != nil {
+		t.Fatal(err)
+	}
+	live := func() []*store.ReviewAssignment {
+		t.Helper()
+		l, err := f.db.Assignments(ctx, store.AssignmentFilter{ProgramID: f.prog.ID, Round: store.AnnualRound(2026), States: liveStates})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	userOf := func(expertID int64) *biopilot.User {
+		t.Helper()
+		e, err := f.db.Expert(ctx, expertID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := f.db.User(ctx, e.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	first := live()[0]
+	// Another expert cannot declare on it; its own declares a conflict: replaced.
+	other := live()[1]
+	if _, err := f.srv.DeclareAnnual(ctx, userOf(other.ExpertID), first.ID, false, ""); biopilot.ErrorCode(err) != biopilot.ENOTFOUND {
+		t.Fatalf("another expert declared: %v", err)
+	}
+	if _, err := f.srv.DeclareAnnual(ctx, userOf(first.ExpertID), first.ID, true, "曾为该平台提供咨询"); err != nil {
+		t.Fatal(err)
+	}
+	list := live()
+	if len(list) != f.prog.AnnualEval().ExpertsPerApplication {
+		t.Fatalf("after the conflict %d live assignments", len(list))
+	}
+	totals := []float64{}
+	for i, a := range list {
+		u := userOf(a.ExpertID)
+		if a.ExpertID == first.ExpertID {
+			t.Fatal("the conflicted expert is still assigned")
+		}
+		if _, err := f.srv.DeclareAnnual(ctx, u, a.ID, false, ""); err != nil {
+			t.Fatal(err)
+		}
+		pts := map[string]float64{"facilities": 16, "service_volume": 20, "service_quality": 20, "incubation": 15, "compliance": 8}
+		pts["service_volume"] -= float64(i * 2)
+		cm := map[string]string{}
+		for k := range pts {
+			cm[k] = "符合要求"
+		}
+		out, err := f.srv.ScoreAnnual(ctx, u, a.ID, pts, cm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		totals = append(totals, out.Total)
+	}
+	mean := (totals[0] + totals[1] + totals[2]) / 3
+	page := f.as("ministry").do("GET", "/ministry/annual?year=2026", nil)
+	wantStatus(t, page, 200)
+	wantBody(t, page.Body.String(), fmt.Sprintf(`<strong class="annual-score">%.2f</strong>`, mean), "极差 4.0")
+	// The expert page shows the report (not the application) and the annual sheet
+	// — once the expert pages are hooked to annual rounds.
+}

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"biopilot"
 	"biopilot/annual"
+	"biopilot/authz"
 	"biopilot/files"
 	"biopilot/national"
 	"biopilot/store"
@@ -73,4 +75,95 @@ func (s *Server) annualSubject(ctx context.Context, app *biopilot.Application, y
 		}
 	}
 	return out, ev, nil
+}
+
+// annualTask loads an assignment of an annual round for its expert u and checks
+// act: another expert's, a conflicted or a dropped one is ENOTFOUND.
+func (s *Server) annualTask(ctx context.Context, u *biopilot.User, assignmentID int64, act authz.ExpertAction) (*store.ReviewAssignment, *store.ExpertRecord, *biopilot.Application, error) {
+	notFound := biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
+	a, err := s.db.Assignment(ctx, assignmentID)
+	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && a.ProgramID != s.prog.ID) {
+		return nil, nil, nil, notFound
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	if _, ok := annualYearOf(a.Round); !ok {
+		return nil, nil, nil, notFound
+	}
+	e, err := s.db.Expert(ctx, a.ExpertID)
+	if err != nil {
+		return nil, nil, nil, notFound
+	}
+	if err := authz.CheckAssignment(u, act, authz.ExpertAssignment{ExpertUserID: e.UserID, State: a.State}); err != nil {
+		return nil, nil, nil, err
+	}
+	app, err := s.db.Application(ctx, a.ApplicationID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return a, e, app, nil
+}
+
+// DeclareAnnual records expert u's declaration on an assignment of an annual round
+// (no conflict → it may read and score; a conflict → reassigned at once to the
+// least-loaded eligible expert, national.Reassign). The expert pages do the same
+// for every round; this is for callers without a request (the demo's seeding).
+// Audited.
+func (s *Server) DeclareAnnual(ctx context.Context, u *biopilot.User, assignmentID int64, conflict bool, reason string) (*store.ReviewAssignment, error) {
+	a, e, app, err := s.annualTask(ctx, u, assignmentID, authz.ExpertDeclare)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	d := national.Declaration{AppID: appKey(app.ID), ExpertID: expertKey(e.ID), Conflict: conflict, Reason: reason}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	req := store.DeclareRequest{AssignmentID: a.ID, Conflict: conflict, Reason: reason, At: s.now()}
+	detail := map[string]any{"assignment_id": a.ID, "round": a.Round, "conflict": conflict}
+	if conflict {
+		detail["reason"] = reason
+		rs, err := s.loadRound(ctx, a.Round)
+		if err != nil {
+			return nil, err
+		}
+		opt := national.Options{Declined: rs.Declined, Seed: uint64(app.ID), DomainLabel: s.prog.DomainLabel}
+		if _, repl, rerr := national.Reassign(rs.assignment(), s.candidate(app), d.ExpertID, rs.pool(), opt); rerr != nil {
+			detail["shortfall"] = biopilot.ErrorMessage(rerr)
+		} else {
+			req.Replacement = &store.ReviewAssignment{ProgramID: s.prog.ID, Round: a.Round,
+				ApplicationID: app.ID, ExpertID: parseKey(repl), State: store.AssignAssigned, AssignedAt: s.now()}
+			detail["replacement_expert_id"] = req.Replacement.ExpertID
+		}
+	}
+	out, err := s.db.Declare(ctx, req)
+	if err != nil {
+		detail["message"] = biopilot.ErrorMessage(err)
+	}
+	s.auditCtx(ctx, u, appObject(app.ID), "national:declare", resultOf(err), detail)
+	return out, err
+}
+
+// ScoreAnnual seals expert u's score of an annual round's report (national.Seal
+// over the annual score sheet) and stores it: final. The expert pages do the same
+// for every round; this is for callers without a request (the demo's seeding).
+// Audited.
+func (s *Server) ScoreAnnual(ctx context.Context, u *biopilot.User, assignmentID int64, points map[string]float64, comments map[string]string) (*store.ReviewAssignment, error) {
+	a, e, app, err := s.annualTask(ctx, u, assignmentID, authz.ExpertScore)
+	if err != nil {
+		return nil, err
+	}
+	sc := national.Score{ExpertID: expertKey(e.ID), AppID: appKey(app.ID), Points: points, Comments: comments}
+	only := national.Assignment{Experts: map[string][]string{sc.AppID: {sc.ExpertID}}}
+	sealed, err := national.Seal(s.annualSheet(), only, sc, s.now().UTC().Truncate(time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.db.SubmitScore(ctx, a.ID, sealed)
+	detail := map[string]any{"assignment_id": a.ID, "round": a.Round, "total": sealed.Total, "digest": sealed.Digest}
+	if err != nil {
+		detail["message"] = biopilot.ErrorMessage(err)
+	}
+	s.auditCtx(ctx, u, appObject(app.ID), "national:score", resultOf(err), detail)
+	return out, err
 }

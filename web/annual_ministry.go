@@ -236,9 +236,17 @@ func (s *Server) renderMinistryAnnual(w http.ResponseWriter, r *http.Request, st
 		}
 	}
 	if form == nil {
-		form = url.Values{"year": {strconv.Itoa(s.now().In(biopilot.Beijing).Year() - 1)}}
+		next := s.now().In(biopilot.Beijing).Year() - 1 // the year just ended
+		if len(evals) > 0 && evals[0].Year >= next {
+			next = evals[0].Year + 1
+		}
+		form = url.Values{"year": {strconv.Itoa(next)}}
 	}
-	p := s.newPage(r, "年度评价", map[string]any{"Evals": evals, "Year": year, "Form": form,
+	platforms, _, err := s.db.Directory(ctx, store.DirectoryFilter{ProgramID: s.prog.ID, IncludeRemoved: true, Limit: 500})
+	if err != nil {
+		return err
+	}
+	p := s.newPage(r, "年度评价", map[string]any{"Evals": evals, "Year": year, "Form": form, "Platforms": platforms,
 		"Done": q.Get("done"), "Shortfalls": q["shortfall"]})
 	p.Error = msg
 	return s.render(w, r, status, "annual_ministry", p)
