@@ -29,20 +29,44 @@ var cityAccounts = map[string][2]string{
 // from 广东, three from 江苏 — taken through the same code paths as the pages from
 // submission to recommended_to_ministry: the cities' joint recommendations, their
 // sealed letters sent to the province, the provinces' joint recommendations. It
-// returns the new accounts.
+// returns the new accounts. It is SeedNationalAccounts then
+// SeedNationalApplications (the demo command runs SeedListed between the two).
 func SeedNational(ctx context.Context, d ReviewDeps) ([]Account, error) {
+	accounts, err := SeedNationalAccounts(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	more, err := SeedNationalApplications(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return append(accounts, more...), nil
+}
+
+// checkNational refuses deps or a program the national demo cannot use.
+func checkNational(d ReviewDeps) error {
 	if d.DB == nil || d.Program == nil || d.Rules == nil || d.Files == nil || d.Workflow == nil || d.Hash == nil {
-		return nil, fmt.Errorf("demo: SeedNational needs the store, the program, the rules, the evidence store, the workflow and a hash")
+		return fmt.Errorf("demo: SeedNational needs the store, the program, the rules, the evidence store, the workflow and a hash")
 	}
 	p := d.Program
 	if !p.IsNational() {
-		return nil, fmt.Errorf("demo: SeedNational needs a national program (cn-2025), not %s", p.ID)
+		return fmt.Errorf("demo: SeedNational needs a national program (cn-2025), not %s", p.ID)
 	}
 	for code := range cityAccounts {
 		if p.Jurisdiction(code) == nil {
-			return nil, fmt.Errorf("demo: the program %s has no jurisdiction %s", p.ID, code)
+			return fmt.Errorf("demo: the program %s has no jurisdiction %s", p.ID, code)
 		}
 	}
+	return nil
+}
+
+// SeedNationalAccounts is SeedNational's first part: 南京's and 江苏's authorities,
+// the ministry and the experts with the program's expert pool.
+func SeedNationalAccounts(ctx context.Context, d ReviewDeps) ([]Account, error) {
+	if err := checkNational(d); err != nil {
+		return nil, err
+	}
+	p := d.Program
 	pwHash, err := d.Hash(Password)
 	if err != nil {
 		return nil, err
@@ -60,8 +84,21 @@ func SeedNational(ctx context.Context, d ReviewDeps) ([]Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	accounts = append(accounts, more...)
+	return append(accounts, more...), nil
+}
 
+// SeedNationalApplications is SeedNational's second part: the six applications of
+// both provinces taken to recommended_to_ministry, and their applicants' accounts.
+func SeedNationalApplications(ctx context.Context, d ReviewDeps) ([]Account, error) {
+	if err := checkNational(d); err != nil {
+		return nil, err
+	}
+	p := d.Program
+	pwHash, err := d.Hash(Password)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []Account
 	who := map[string]*biopilot.User{}
 	for _, pair := range cityAccounts {
 		for _, name := range pair {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/text/width"
 
@@ -58,10 +60,21 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hash := func(pw string) (string, error) { return auth.HashPassword(pw, auth.DefaultParams) }
+	hash := demoHash()
 	accounts, err := demo.Seed(ctx, db, prog, eng, clock.Now(), hash)
 	if err != nil {
 		return fmt.Errorf("写入演示数据：%w", err)
+	}
+	// LISTED (H8): in a national demo the first batch, listed in December 2025, is
+	// seeded before the rest so that its records come first in the audit trail.
+	var national, listed []demo.Account
+	if prog.IsNational() {
+		if national, err = withWorkflow(ctx, &c, db, prog, eng, clock, hash, demo.SeedNationalAccounts); err != nil {
+			return fmt.Errorf("写入全国评审演示数据：%w", err)
+		}
+		if listed, err = seedListed(ctx, &c, db, prog, eng, clock, hash); err != nil {
+			return fmt.Errorf("写入首批入选平台演示数据：%w", err)
+		}
 	}
 	more, err := seedReview(ctx, &c, db, prog, eng, clock, hash)
 	if err != nil {
@@ -73,7 +86,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("写入全国评审演示数据：%w", err)
 		}
-		accounts = append(accounts, more...)
+		accounts = append(append(append(accounts, national...), more...), listed...)
 	}
 	fmt.Fprintf(e.stdout, "演示项目：%s（%s）\n", prog.Title, prog.Source)
 	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
@@ -130,10 +143,39 @@ func seedReview(ctx context.Context, c *config, db *store.DB, prog *program.Prog
 	return withWorkflow(ctx, c, db, prog, eng, clock, hash, demo.SeedReview)
 }
 
-// seedNational adds the national stage of a national program: Jiangsu's and the
-// ministry's accounts, the experts and applications recommended by both provinces.
+// seedNational adds the national stage of a national program: the applications
+// recommended by both provinces (the accounts and experts are seeded before the
+// first batch).
 func seedNational(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) ([]demo.Account, error) {
-	return withWorkflow(ctx, c, db, prog, eng, clock, hash, demo.SeedNational)
+	return withWorkflow(ctx, c, db, prog, eng, clock, hash, demo.SeedNationalApplications)
+}
+
+// demoHash hashes the demo password once for every seeding step.
+func demoHash() func(string) (string, error) {
+	var once sync.Once
+	var h string
+	var err error
+	return func(pw string) (string, error) {
+		if pw != demo.Password {
+			return auth.HashPassword(pw, auth.DefaultParams)
+		}
+		once.Do(func() { h, err = auth.HashPassword(pw, auth.DefaultParams) })
+		return h, err
+	}
+}
+
+// seedListed adds the first batch of the national evaluation, listed in December
+// 2025 (demo.SeedListed): a web server and the store on a fake clock running
+// through autumn 2025, then the store back on the demo's clock.
+func seedListed(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) ([]demo.Account, error) {
+	fake := biopilot.NewFakeClock(time.Date(demo.FirstBatchYear, 9, 1, 9, 0, 0, 0, biopilot.Beijing))
+	return withWorkflow(ctx, c, db, prog, eng, fake, hash, func(ctx context.Context, d demo.ReviewDeps) ([]demo.Account, error) {
+		nw, ok := d.Workflow.(demo.NationalWorkflow)
+		if !ok {
+			return nil, fmt.Errorf("the web server does not take the national stage's actions")
+		}
+		return demo.SeedListed(ctx, demo.ListedDeps{ReviewDeps: d, National: nw, Clock: fake, Restore: clock})
+	})
 }
 
 // withWorkflow runs a demo seeding step with a web server over the store, with the

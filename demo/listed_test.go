@@ -1,0 +1,204 @@
+package demo
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"biopilot"
+	"biopilot/auth"
+	"biopilot/files"
+	"biopilot/national"
+	"biopilot/program"
+	"biopilot/rules"
+	"biopilot/seal"
+	"biopilot/store"
+	"biopilot/store/storetest"
+	"biopilot/web"
+)
+
+// listedDemo is the national demo seeded in the demo command's order: Seed, the
+// national accounts and experts, the first batch (on a clock in 2025), the review
+// walk-through, the second batch and the annual evaluation.
+type listedDemo struct {
+	db    *store.DB
+	prog  *program.Program
+	srv   *web.Server // on the demo's clock
+	clock *biopilot.OffsetClock
+	deps  ReviewDeps
+	now   time.Time
+}
+
+func seedListedDemo(t *testing.T) *listedDemo {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	clock := biopilot.NewOffsetClock(biopilot.SystemClock{})
+	now := clock.Now()
+	base := program.MustNamed("cn-2025")
+	prog, err := base.WithDeadlines(Deadlines(now, base.Location()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := rules.Compile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := func(pw string) (string, error) { return auth.HashPassword(pw, cheap) }
+	if _, err := Seed(ctx, db, prog, eng, now, hash); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := files.Open(ctx, files.DirURL(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fs.Close() })
+	mk, err := seal.ParseMasterKey("00112233445566778899aabbccddeeff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := func(c biopilot.Clock) *web.Server {
+		return web.NewServer(web.DefaultConfig(), web.Deps{DB: db, Program: prog, Rules: eng, Files: fs, MasterKey: mk, Clock: c})
+	}
+	srv := server(clock)
+	deps := ReviewDeps{DB: db, Program: prog, Rules: eng, Files: fs, Workflow: srv, Hash: hash}
+	if _, err := SeedNationalAccounts(ctx, deps); err != nil {
+		t.Fatal(err)
+	}
+	fake := biopilot.NewFakeClock(time.Date(FirstBatchYear, 9, 1, 9, 0, 0, 0, biopilot.Beijing))
+	past := server(fake)
+	pastDeps := deps
+	pastDeps.Workflow = past
+	if _, err := SeedListed(ctx, ListedDeps{ReviewDeps: pastDeps, National: past, Clock: fake, Restore: clock}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedReview(ctx, deps); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedNationalApplications(ctx, deps); err != nil {
+		t.Fatal(err)
+	}
+	return &listedDemo{db: db, prog: prog, srv: srv, clock: clock, deps: deps, now: now}
+}
+
+// TestSeedListed: the first batch is published — five platforms listed in
+// December 2025 with their stars, one not listed — after a conflict declaration
+// with reassignment, an outlier, and an objection found unfounded; the directory
+// finds them by equipment; the second batch still waits at the ministry and the
+// pool covers it; the audit chain verifies.
+func TestSeedListed(t *testing.T) {
+	s := seedListedDemo(t)
+	ctx := context.Background()
+	id := s.prog.ID
+
+	entries, total, err := s.db.Directory(ctx, store.DirectoryFilter{ProgramID: id})
+	if err != nil || total != 5 {
+		t.Fatalf("directory: %d platforms, %v; want 5", total, err)
+	}
+	provinces := map[string]int{}
+	for _, e := range entries {
+		provinces[e.ProvinceCode]++
+		if e.ListedAt.Year() != FirstBatchYear || e.ListedAt.In(biopilot.Beijing).Month() != time.December {
+			t.Errorf("%s listed at %s, want December 2025", e.PlatformName, e.ListedAt)
+		}
+		stars, err := s.db.StarRatings(ctx, e.ApplicationID)
+		if err != nil || len(stars) != 1 || stars[0].Year != FirstBatchYear || stars[0].Reason == "" || e.Stars != stars[0].Stars {
+			t.Errorf("%s: star history %+v %v, directory stars %d", e.PlatformName, stars, err, e.Stars)
+		}
+	}
+	if provinces["440000"] != 3 || provinces["320000"] != 2 {
+		t.Errorf("listed by province: %v", provinces)
+	}
+	for _, tc := range []struct {
+		f    store.DirectoryFilter
+		want []string
+	}{
+		{store.DirectoryFilter{Equipment: "连续流反应器"}, []string{"示例连续流生物催化中试平台"}},
+		{store.DirectoryFilter{Equipment: "50L发酵罐"}, []string{"示例重组蛋白与疫苗中试平台", "示例食品酶与功能配料中试平台"}},
+		{store.DirectoryFilter{Query: "冻干机"}, []string{"示例重组蛋白与疫苗中试平台", "示例植物提取与功效原料中试平台"}},
+		{store.DirectoryFilter{Equipment: "皮肤测试仪"}, nil}, // not listed
+	} {
+		tc.f.ProgramID = id
+		got, _, err := s.db.Directory(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, e := range got {
+			names[e.PlatformName] = true
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("directory %+v: %d platforms %v, want %v", tc.f, len(got), names, tc.want)
+		}
+		for _, w := range tc.want {
+			if !names[w] {
+				t.Errorf("directory %+v does not find %s (found %v)", tc.f, w, names)
+			}
+		}
+	}
+
+	// Every application of the batch took the whole way; the decisions, the
+	// conflict, the outlier and the objection are there.
+	states := map[biopilot.State]int{}
+	apps, _, err := s.db.Applications(ctx, store.ApplicationFilter{ProgramID: id, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		states[a.State]++
+	}
+	if states[biopilot.StateListed] != 5 || states[biopilot.StateNotListed] != 1 || states[biopilot.StateRecommendedToMinistry] != 6 {
+		t.Errorf("states %v: want 5 listed, 1 not listed, 6 recommended to the ministry", states)
+	}
+	all, err := s.db.Assignments(ctx, store.AssignmentFilter{ProgramID: id, Round: store.RoundSelection})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byState := map[string]int{}
+	scores := map[int64][]national.Score{}
+	for _, a := range all {
+		byState[a.State]++
+		if a.State == store.AssignScored {
+			scores[a.ApplicationID] = append(scores[a.ApplicationID], a.Sealed().Score)
+		}
+	}
+	if byState[store.AssignScored] != 30 || byState[store.AssignConflict] != 1 || byState[store.AssignAssigned] != 0 {
+		t.Errorf("assignments by state %v: want 30 scored, 1 conflict", byState)
+	}
+	outliers := 0
+	sheet := national.ScoreSheet(s.prog.Eval().ScoreSheet)
+	for appID, sc := range scores {
+		res, err := national.Aggregate(sheet, s.prog.Eval().Aggregation, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outliers += len(res.Outliers)
+		if len(sc) != 5 {
+			t.Errorf("application %d: %d scores", appID, len(sc))
+		}
+	}
+	if outliers != 1 {
+		t.Errorf("%d outliers, want 1", outliers)
+	}
+	notices, err := s.db.Notices(ctx, id)
+	if err != nil || len(notices) != 1 || notices[0].State != store.NoticePublished || notices[0].PublishedAt.Year() != FirstBatchYear {
+		t.Fatalf("notices %+v %v", notices, err)
+	}
+	objs, err := s.db.Objections(ctx, notices[0].ID)
+	if err != nil || len(objs) != 1 || objs[0].Outcome != national.ObjectionRejected || objs[0].HandledAt.IsZero() {
+		t.Errorf("objections %+v %v", objs, err)
+	}
+
+	// The second batch: the pool assigns five experts to each of the six.
+	ministry, err := s.db.UserByUsername(ctx, "ministry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, short, err := s.srv.AutoAssignAs(ctx, ministry)
+	if err != nil || n != 6 || len(short) > 0 {
+		t.Errorf("assigning the second batch: %d applications, shortfalls %v, %v", n, short, err)
+	}
+	if n, err := s.db.VerifyAudit(ctx); err != nil || n < 100 {
+		t.Errorf("audit chain: %d records, %v", n, err)
+	}
+}
