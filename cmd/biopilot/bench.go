@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"biopilot/bench"
@@ -21,6 +23,9 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "每项操作、基线和混合负载的测量时长")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "每项测量前不计入结果的预热时长")
 	fs.BoolVar(&asJSON, "json", false, "以一个 JSON 对象输出结果")
+	var only, cpuProfile string
+	fs.StringVar(&only, "only", "", "只测这些项（逗号分隔：autosave、applicant_page、reviewer_list、reviewer_view、eligibility、form_pdf、mixed、baseline、commit_baseline），用于分析单一路径")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "把测量期间（写入数据之后）的 CPU 剖析写入此文件（go tool pprof 格式，含进程内的压测客户端）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -35,6 +40,17 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	if o.Duration <= 0 || o.Warmup < 0 {
 		fmt.Fprintln(e.stderr, "biopilot bench：--duration 应大于 0，--warmup 不能为负")
 		return exitError{2}
+	}
+	if only != "" {
+		o.Only = strings.Split(only, ",")
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.CPUProfile = f
 	}
 	o.Logf = func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
