@@ -187,3 +187,42 @@ func TestAnnualEvidence(t *testing.T) {
 		t.Fatal("the snapshot hash ignores the evidence")
 	}
 }
+
+func TestAnnualReportWhoReportsAndUntilWhen(t *testing.T) {
+	f := newAnnualFixture(t)
+	// Listed in 2025: nothing to report on 2024.
+	f.openYear(2024, annualDue)
+	w := f.as("applicantA").do("GET", reportPath(f.appA, 2024), nil)
+	wantStatus(t, w, 409)
+	wantBody(t, w.Body.String(), "2024 年结束后才入选")
+	// The ministry cannot open a year twice, nor with a past due time; an applicant
+	// cannot open one.
+	wantStatus(t, f.as("ministry").do("POST", "/api/v1/annual/evaluations",
+		map[string]any{"year": 2026, "title": "重复", "due_at": "2027-12-31T17:00:00+08:00"}), 409)
+	w = f.as("ministry").do("POST", "/ministry/annual", url.Values{"year": {"2028"}, "title": {"过去"}, "due_at": {"2026-01-01T17:00"}})
+	wantStatus(t, w, 422)
+	wantBody(t, w.Body.String(), "填报截止时间")
+	wantStatus(t, f.as("applicantA").do("POST", "/api/v1/annual/evaluations",
+		map[string]any{"year": 2028, "title": "自开", "due_at": "2029-12-31T17:00:00+08:00"}), 403)
+
+	// A draft saved before the due time cannot be changed or submitted after it; it
+	// stays readable.
+	c := f.as("applicantA")
+	wantStatus(t, c.do("GET", reportPath(f.appA, 2026), nil), 200)
+	rep := f.report(f.appA, 2026)
+	wantStatus(t, c.do("POST", reportPath(f.appA, 2026), fullReport(rep.Version, "20")), 303)
+	f.clock.Set(annualDue)
+	c = f.as("applicantA")
+	rep = f.report(f.appA, 2026)
+	w = c.do("POST", reportPath(f.appA, 2026)+"/submit", url.Values{"base_version": {fmt.Sprint(rep.Version)}})
+	if w.Code != 409 || !strings.Contains(w.Body.String(), "填报截止时间") {
+		t.Fatalf("submitted after the due time: %d", w.Code)
+	}
+	w = c.do("GET", reportPath(f.appA, 2026), nil)
+	wantStatus(t, w, 200)
+	if strings.Contains(w.Body.String(), `id="report-form"`) {
+		t.Error("the form is offered after the due time")
+	}
+	// A platform that never opened its report gets none after the due time.
+	wantStatus(t, f.as("applicantB").do("GET", reportPath(f.appB, 2026), nil), 409)
+}
