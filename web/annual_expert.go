@@ -8,6 +8,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -166,4 +167,17 @@ func (s *Server) ScoreAnnual(ctx context.Context, u *biopilot.User, assignmentID
 	}
 	s.auditCtx(ctx, u, appObject(app.ID), "national:score", resultOf(err), detail)
 	return out, err
+}
+
+// annualDocument is the submitted report of an annual round as the expert API
+// shows it: the document and its snapshot hash.
+func (s *Server) annualDocument(ctx context.Context, app *biopilot.Application, year int) (json.RawMessage, string, error) {
+	rep, err := s.db.AnnualReportFor(ctx, app.ID, year)
+	if err != nil {
+		return nil, "", err
+	}
+	if rep.State != store.ReportSubmitted {
+		return nil, "", biopilot.Errorf(biopilot.ENOTFOUND, "该平台的 %d 年度报告尚未提交", year)
+	}
+	return rep.Document, rep.SnapshotHash, nil
 }
