@@ -35,6 +35,8 @@ type NationalWorkflow interface {
 	ResolveObjectionAs(ctx context.Context, u *biopilot.User, objectionID int64, outcome, reason string) (*store.Objection, error)
 	// PublishAs publishes the list of the open notice.
 	PublishAs(ctx context.Context, u *biopilot.User) (listed, notListed int, err error)
+	// SetStarsAs sets a platform's star rating for a year with its reason.
+	SetStarsAs(ctx context.Context, u *biopilot.User, appID int64, year, stars int, reason string) (*store.StarRating, error)
 }
 
 // ListedDeps are what SeedListed works with.
@@ -322,9 +324,7 @@ func (b *batch) publish(ctx context.Context) error {
 			continue
 		}
 		b.at(12, 15, 10, i*10)
-		r := &store.StarRating{ApplicationID: app.ID, Year: FirstBatchYear, Stars: s.stars, Reason: s.starWhy,
-			SetBy: ministry.ID, SetAt: d.Clock.Now()}
-		if err := d.DB.SetStars(ctx, r); err != nil {
+		if _, err := nw.SetStarsAs(ctx, ministry, app.ID, FirstBatchYear, s.stars, s.starWhy); err != nil {
 			return fmt.Errorf("demo: stars of %s: %w", app.PlatformName, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"biopilot"
+	"biopilot/annual"
 	"biopilot/auth"
 	"biopilot/files"
 	"biopilot/national"
@@ -27,6 +28,7 @@ type listedDemo struct {
 	clock *biopilot.OffsetClock
 	deps  ReviewDeps
 	now   time.Time
+	year  int // of the annual evaluation
 }
 
 func seedListedDemo(t *testing.T) *listedDemo {
@@ -78,7 +80,11 @@ func seedListedDemo(t *testing.T) *listedDemo {
 	if _, err := SeedNationalApplications(ctx, deps); err != nil {
 		t.Fatal(err)
 	}
-	return &listedDemo{db: db, prog: prog, srv: srv, clock: clock, deps: deps, now: now}
+	year, err := SeedAnnual(ctx, AnnualDeps{DB: db, Annual: srv, Now: clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &listedDemo{db: db, prog: prog, srv: srv, clock: clock, deps: deps, now: now, year: year}
 }
 
 // TestSeedListed: the first batch is published — five platforms listed in
@@ -200,5 +206,118 @@ func TestSeedListed(t *testing.T) {
 	}
 	if n, err := s.db.VerifyAudit(ctx); err != nil || n < 100 {
 		t.Errorf("audit chain: %d records, %v", n, err)
+	}
+}
+
+// TestSeedAnnual: the annual evaluation of the current year is open with a
+// pre-filled draft (the application's targets attached) and a submitted report
+// with figures; from there the person's steps work: the draft is filed, the
+// experts are assigned and score, the ministry changes the stars and removes
+// another platform, which leaves the directory.
+func TestSeedAnnual(t *testing.T) {
+	s := seedListedDemo(t)
+	ctx := context.Background()
+	if s.year != s.now.In(biopilot.Beijing).Year() {
+		t.Errorf("annual evaluation of %d, want the current year", s.year)
+	}
+	if ev, err := s.db.AnnualEvaluationFor(ctx, s.prog.ID, s.year); err != nil || !ev.DueAt.After(s.now) {
+		t.Fatalf("annual evaluation: %+v %v", ev, err)
+	}
+	draft, err := platformOf(ctx, s.db, AnnualDraftUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filed, err := platformOf(ctx, s.db, AnnualFiledUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.db.AnnualReportFor(ctx, draft.app.ID, s.year)
+	if err != nil || rep.State != store.ReportDraft {
+		t.Fatalf("draft report: %+v %v", rep, err)
+	}
+	doc, err := reportDoc(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc[annual.TargetsKey] == nil {
+		t.Errorf("the draft is not pre-filled with the application's targets: %v", doc)
+	}
+	if v, ok := program.Lookup(doc, "staff.technical"); !ok || v == nil {
+		t.Errorf("the draft's staff is not carried from the application: %v", doc)
+	}
+	sub, err := s.db.AnnualReportFor(ctx, filed.app.ID, s.year)
+	if err != nil || sub.State != store.ReportSubmitted {
+		t.Fatalf("filed report: %+v %v", sub, err)
+	}
+	subDoc, err := reportDoc(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := program.Lookup(subDoc, "services.enterprises"); v != float64(26) {
+		t.Errorf("filed report: %v enterprises, want 26", v)
+	}
+
+	// The person files the draft.
+	program.Set(doc, "services", map[string]any{"enterprises": 12, "contracts": 14, "contract_amount_10k_yuan": 760,
+		"products_incubated": 4, "projects_industrialized": 1, "summary": "本年度为 12 家创新药企业提供重组蛋白中试服务。"})
+	if rep, err = s.srv.SaveAnnualReportAs(ctx, draft.user, draft.app.ID, s.year, rep.Version, doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.srv.SubmitAnnualReportAs(ctx, draft.user, draft.app.ID, s.year, rep.Version); err != nil {
+		t.Fatal(err)
+	}
+	// The ministry assigns experts to both reports; they declare and score.
+	ministry, err := s.db.UserByUsername(ctx, "ministry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.srv.AssignAnnual(ctx, ministry, s.year)
+	if err != nil || res.Applications != 2 || len(res.Shortfalls) > 0 {
+		t.Fatalf("annual assignment: %+v %v", res, err)
+	}
+	list, err := s.db.Assignments(ctx, store.AssignmentFilter{ProgramID: s.prog.ID, Round: store.AnnualRound(s.year)})
+	if err != nil || len(list) == 0 {
+		t.Fatalf("annual assignments: %d %v", len(list), err)
+	}
+	for _, a := range list {
+		e, err := s.db.Expert(ctx, a.ExpertID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.db.User(ctx, e.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.srv.DeclareAnnual(ctx, u, a.ID, false, ""); err != nil {
+			t.Fatal(err)
+		}
+		points, notes := map[string]float64{}, map[string]string{}
+		for _, c := range s.prog.AnnualEval().ScoreSheet {
+			points[c.Key], notes[c.Key] = c.MaxPoints*0.8, "完成情况良好。"
+		}
+		if _, err := s.srv.ScoreAnnual(ctx, u, a.ID, points, notes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The stars change; another platform is removed and leaves the directory.
+	if _, err := s.srv.SetStarsAs(ctx, ministry, filed.app.ID, s.year, 5, "服务企业数超过年度目标，孵化产品 7 个。"); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := s.db.StarRatings(ctx, filed.app.ID); err != nil || len(h) != 2 || h[1].Stars != 5 {
+		t.Errorf("star history: %+v %v", h, err)
+	}
+	biomass, err := platformOf(ctx, s.db, "fs-biomass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.srv.RemovePlatform(ctx, ministry, web.RemovalInput{ApplicationID: biomass.app.ID, Grounds: annual.GroundsViolation,
+		Detail: "年度检查发现平台发生一般安全生产事故且未按期整改，予以除名。"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, err := s.db.Directory(ctx, store.DirectoryFilter{ProgramID: s.prog.ID}); err != nil || total != 4 {
+		t.Errorf("directory after the removal: %d platforms, %v; want 4", total, err)
+	}
+	if n, err := s.db.VerifyAudit(ctx); err != nil {
+		t.Errorf("audit chain after %d records: %v", n, err)
 	}
 }

@@ -131,3 +131,32 @@ func (s *Server) PublishAs(ctx context.Context, u *biopilot.User) (listed, notLi
 	}
 	return s.natPublish(r)
 }
+
+// ANNUAL (for the demo): the annual evaluation's exported operations
+// (annual*.go) with plain arguments, so that package demo can call them through
+// an interface without importing web.
+
+// SetStarsAs sets a platform's star rating for a year with its reason as the
+// ministry's platform page does (SetPlatformStars: history, directory, audit,
+// the organisation told).
+func (s *Server) SetStarsAs(ctx context.Context, u *biopilot.User, appID int64, year, stars int, reason string) (*store.StarRating, error) {
+	return s.SetPlatformStars(ctx, u, StarsInput{ApplicationID: appID, Year: year, Stars: stars, Reason: reason})
+}
+
+// OpenAnnualAs opens the annual evaluation of year with its title and the due
+// time of the reports as the ministry's annual page does.
+func (s *Server) OpenAnnualAs(ctx context.Context, u *biopilot.User, year int, title string, due time.Time) (*store.AnnualEvaluation, error) {
+	return s.OpenAnnualEvaluation(ctx, u, AnnualEvaluationInput{Year: year, Title: title, DueAt: due})
+}
+
+// SaveAnnualReportAs saves the whole document of a platform's draft report on
+// year at baseVersion as the report page does.
+func (s *Server) SaveAnnualReportAs(ctx context.Context, u *biopilot.User, appID int64, year int, baseVersion int64, doc map[string]any) (*store.AnnualReport, error) {
+	return s.SaveAnnualReport(ctx, u, AnnualReportInput{ApplicationID: appID, Year: year, BaseVersion: baseVersion, Document: doc})
+}
+
+// SubmitAnnualReportAs submits a platform's report on year at baseVersion as
+// the report page does (refused while incomplete).
+func (s *Server) SubmitAnnualReportAs(ctx context.Context, u *biopilot.User, appID int64, year int, baseVersion int64) (*store.AnnualReport, error) {
+	return s.SubmitAnnualReport(ctx, u, AnnualSubmitInput{ApplicationID: appID, Year: year, BaseVersion: baseVersion})
+}

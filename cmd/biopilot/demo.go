@@ -87,6 +87,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("写入全国评审演示数据：%w", err)
 		}
 		accounts = append(append(append(accounts, national...), more...), listed...)
+		if err := seedAnnual(ctx, &c, db, prog, eng, clock, hash); err != nil {
+			return fmt.Errorf("写入年度评价演示数据：%w", err)
+		}
 	}
 	fmt.Fprintf(e.stdout, "演示项目：%s（%s）\n", prog.Title, prog.Source)
 	fmt.Fprintf(e.stdout, "演示数据目录：%s\n", c.DataDir)
@@ -176,6 +179,21 @@ func seedListed(ctx context.Context, c *config, db *store.DB, prog *program.Prog
 		}
 		return demo.SeedListed(ctx, demo.ListedDeps{ReviewDeps: d, National: nw, Clock: fake, Restore: clock})
 	})
+}
+
+// seedAnnual opens the annual evaluation of the current year with a draft and a
+// submitted report of the first batch's platforms (demo.SeedAnnual), on the demo's
+// clock.
+func seedAnnual(ctx context.Context, c *config, db *store.DB, prog *program.Program, eng *rules.Engine, clock biopilot.Clock, hash func(string) (string, error)) error {
+	_, err := withWorkflow(ctx, c, db, prog, eng, clock, hash, func(ctx context.Context, d demo.ReviewDeps) ([]demo.Account, error) {
+		aw, ok := d.Workflow.(demo.AnnualWorkflow)
+		if !ok {
+			return nil, fmt.Errorf("the web server does not take the annual evaluation's actions")
+		}
+		_, err := demo.SeedAnnual(ctx, demo.AnnualDeps{DB: d.DB, Annual: aw, Now: clock.Now()})
+		return nil, err
+	})
+	return err
 }
 
 // withWorkflow runs a demo seeding step with a web server over the store, with the
