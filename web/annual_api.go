@@ -213,3 +213,38 @@ func (s *Server) apiAnnualRemove(w http.ResponseWriter, r *http.Request) error {
 		"grounds": in.Grounds, "grounds_label": annual.GroundsLabel(in.Grounds)})
 	return nil
 }
+
+// apiAnnualEvaluation is the ministry's view of one year's evaluation: every
+// platform that reports on the year, its report's state, experts and aggregate.
+func (s *Server) apiAnnualEvaluation(w http.ResponseWriter, r *http.Request) error {
+	if _, err := ministry(r); err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	ev, err := s.evaluation(r.Context(), year)
+	if err != nil {
+		return err
+	}
+	d, err := s.annualResults(r.Context(), ev)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"year": ev.Year, "title": ev.Title, "due_at": rfc3339(ev.DueAt),
+		"round": store.AnnualRound(ev.Year), "experts_per_report": d.N, "max_total": d.Max, "submitted": d.Submitted,
+		"items": jsonItems(d.Rows, func(row *annualRow) map[string]any {
+			m := map[string]any{"application_id": row.Entry.ApplicationID, "platform_name": row.Entry.PlatformName,
+				"org_name": row.Entry.OrgName, "province": row.Province, "stars": row.Entry.Stars,
+				"removed": !row.Entry.RemovedAt.IsZero(), "report_state": "none", "assigned": row.Assigned, "scored": row.Scored}
+			if row.Report != nil {
+				m["report_state"], m["report_version"] = row.Report.State, row.Report.Version
+			}
+			if res := row.Result; res != nil {
+				m["score"], m["spread"], m["outliers"] = res.Score, res.Spread, len(res.Outliers)
+			}
+			return m
+		})})
+	return nil
+}

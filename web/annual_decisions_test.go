@@ -286,3 +286,23 @@ func TestAnnualScoringAggregates(t *testing.T) {
 	// The expert page shows the report (not the application) and the annual sheet
 	// — once the expert pages are hooked to annual rounds.
 }
+
+func TestAnnualEvaluationAPI(t *testing.T) {
+	f := newAnnualFixture(t)
+	f.fileReport("applicantA", f.appA, 2026, "22")
+	m := f.as("ministry")
+	js := decode(t, m.do("GET", "/api/v1/annual/evaluations/2026", nil))
+	if js["round"] != "annual-2026" || js["submitted"] != 1.0 {
+		t.Fatalf("evaluation %v", js)
+	}
+	items := js["items"].([]any)
+	states := map[float64]string{}
+	for _, it := range items {
+		m := it.(map[string]any)
+		states[m["application_id"].(float64)] = m["report_state"].(string)
+	}
+	if len(items) != 2 || states[float64(f.appA.ID)] != "submitted" || states[float64(f.appB.ID)] != "none" {
+		t.Fatalf("items %v", items)
+	}
+	wantStatus(t, m.do("GET", "/api/v1/annual/evaluations/2031", nil), 404)
+}

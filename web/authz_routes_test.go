@@ -98,6 +98,8 @@ var routeTable = map[string]routeCase{
 	"POST /api/v1/annual/evaluations": {fixed("/api/v1/annual/evaluations"),
 		jsonBody(map[string]any{"year": 2026, "title": "年度评价", "due_at": "2027-03-31T17:00:00+08:00"}),
 		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
+	"GET /api/v1/annual/evaluations/{year}": {fixed("/api/v1/annual/evaluations/2026"), nil,
+		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
 	"POST /api/v1/annual/evaluations/{year}/assign": {fixed("/api/v1/annual/evaluations/2026/assign"), nil,
 		want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, forbid}},
 	"POST /api/v1/annual/platforms/{id}/stars": {appPath("/api/v1/annual/platforms/%d/stars"),

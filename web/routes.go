@@ -200,6 +200,7 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /api/v1/annual/platforms/{id}/reports/{year}", 0, s.apiSaveAnnualReport)
 	s.handle("POST /api/v1/annual/platforms/{id}/reports/{year}/submit", 0, s.apiSubmitAnnualReport)
 	s.handle("POST /api/v1/annual/evaluations", 0, s.apiOpenAnnualEvaluation)
+	s.handle("GET /api/v1/annual/evaluations/{year}", 0, s.apiAnnualEvaluation)
 	s.handle("POST /api/v1/annual/evaluations/{year}/assign", 0, s.apiAnnualAssign)
 	s.handle("POST /api/v1/annual/platforms/{id}/stars", 0, s.apiAnnualStars)
 	s.handle("POST /api/v1/annual/platforms/{id}/removal", 0, s.apiAnnualRemove)
