@@ -202,10 +202,80 @@ func TestSeedListed(t *testing.T) {
 	}
 	n, short, err := s.srv.AutoAssignAs(ctx, ministry)
 	if err != nil || n != 6 || len(short) > 0 {
-		t.Errorf("assigning the second batch: %d applications, shortfalls %v, %v", n, short, err)
+		t.Fatalf("assigning the second batch: %d applications, shortfalls %v, %v", n, short, err)
 	}
+	secondBatch(t, s)
 	if n, err := s.db.VerifyAudit(ctx); err != nil || n < 100 {
 		t.Errorf("audit chain: %d records, %v", n, err)
+	}
+}
+
+// secondBatch takes the assigned second batch the rest of the way as the person
+// does: declarations and scores, decisions, the notice with an objection, the
+// clock fast-forwarded past the notice, the publication; the directory then finds
+// the second batch's platforms by their equipment too.
+func secondBatch(t *testing.T, s *listedDemo) {
+	t.Helper()
+	ctx := context.Background()
+	ministry, err := s.db.UserByUsername(ctx, "ministry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.db.Assignments(ctx, store.AssignmentFilter{ProgramID: s.prog.ID, Round: store.RoundSelection,
+		States: []string{store.AssignAssigned}})
+	if err != nil || len(open) != 30 {
+		t.Fatalf("second batch: %d open assignments, %v; want 30", len(open), err)
+	}
+	decided := map[int64]bool{}
+	for i, a := range open {
+		e, err := s.db.Expert(ctx, a.ExpertID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.db.User(ctx, e.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.srv.DeclareAs(ctx, u, a.ID, false, ""); err != nil {
+			t.Fatal(err)
+		}
+		points, notes := map[string]float64{}, map[string]string{}
+		for _, c := range s.prog.Eval().ScoreSheet {
+			points[c.Key], notes[c.Key] = c.MaxPoints*(0.7+0.01*float64(i%10)), "符合要求。"
+		}
+		if _, err := s.srv.ScoreAs(ctx, u, a.ID, points, notes); err != nil {
+			t.Fatal(err)
+		}
+		decided[a.ApplicationID] = true
+	}
+	var target int64
+	for id := range decided {
+		if _, err := s.srv.DecideAs(ctx, ministry, id, national.DecisionRecommend, "综合评分达到入选线，同意拟入选。"); err != nil {
+			t.Fatal(err)
+		}
+		target = id
+	}
+	n, err := s.srv.OpenNoticeAs(ctx, ministry, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.srv.ObjectAs(ctx, "李女士", "13700001111", target, "该平台近三年中试服务合同金额与实际情况不符，请核查相关合同与发票。", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.srv.PublishAs(ctx, ministry); err == nil {
+		t.Fatal("published during the notice with an open objection")
+	}
+	if _, err := s.srv.ResolveObjectionAs(ctx, ministry, o.ID, national.ObjectionRejected, "经核查合同与发票一致，异议不成立。"); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(n.EndsAt.Sub(s.clock.Now()) + time.Hour)
+	if listed, _, err := s.srv.PublishAs(ctx, ministry); err != nil || listed != 6 {
+		t.Fatalf("publishing the second batch: %d listed, %v", listed, err)
+	}
+	got, total, err := s.db.Directory(ctx, store.DirectoryFilter{ProgramID: s.prog.ID, Equipment: "切向流超滤系统"})
+	if err != nil || len(got) != 1 || got[0].PlatformName != "示例抗体药物中试平台" {
+		t.Errorf("directory by 切向流超滤系统: %d %v", total, err)
 	}
 }
 
