@@ -290,7 +290,7 @@ func (s *Server) apiCreateApplication(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/applications/%d", app.ID))
-	writeJSON(w, http.StatusCreated, s.appWithDocument(currentUser(r), app))
+	writeAppJSON(w, http.StatusCreated, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
@@ -299,7 +299,7 @@ func (s *Server) apiGetApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
+	writeAppJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
@@ -364,7 +364,7 @@ func (s *Server) saveAndAnswer(w http.ResponseWriter, r *http.Request, base int6
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
+	writeAppJSON(w, http.StatusOK, s.appWithDocument(currentUser(r), app))
 	return nil
 }
 
