@@ -55,6 +55,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	o.Logf = func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 	}
+	applyGCDefaults(e) // as serve: the server under test runs in this process
 	res, err := bench.Run(ctx, o)
 	if err != nil {
 		return err

@@ -52,6 +52,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // serve runs the web server on c.Addr until ctx is done, then shuts down gracefully,
 // finishing the requests in flight.
 func serve(ctx context.Context, e *env, c *config, db *store.DB, prog *program.Program, clock biopilot.Clock) error {
+	applyGCDefaults(e)
 	logger, err := c.logger(e.stderr)
 	if err != nil {
 		return err
