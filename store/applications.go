@@ -314,9 +314,7 @@ func loadDomains(ctx context.Context, q q, apps []*biopilot.Application) error {
 		a.Domains = []string{}
 		args[i] = a.ID
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(apps)), ", ")
-	rows, err := q.query(ctx, `SELECT application_id, domain FROM application_domains
-		WHERE application_id IN (`+marks+`) ORDER BY application_id, position`, args...)
+	rows, err := q.query(ctx, domainsQuery(len(apps)), args...)
 	if err != nil {
 		return fmt.Errorf("store: domains: %w", err)
 	}
@@ -332,6 +330,14 @@ func loadDomains(ctx context.Context, q q, apps []*biopilot.Application) error {
 		}
 	}
 	return rows.Err()
+}
+
+// domainsQuery reads the domains of n applications in order: from the index on
+// (application_id, position, domain) alone (migration 009).
+func domainsQuery(n int) string {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+	return `SELECT application_id, domain FROM application_domains
+		WHERE application_id IN (` + marks + `) ORDER BY application_id, position`
 }
 
 // saveDomains replaces an application's domains, dropping blanks and repeats. It
