@@ -88,6 +88,14 @@ func (db *DB) Application(ctx context.Context, id int64) (*biopilot.Application,
 	return getApplication(ctx, db.q(), id)
 }
 
+// ApplicationHead returns an application without its documents and domains (the
+// columns of a list, OrgName filled): what deciding access needs. It reads the row's
+// first page only, where Application also walks the documents' overflow pages.
+func (db *DB) ApplicationHead(ctx context.Context, id int64) (*biopilot.Application, error) {
+	return scanApplication(db.q().queryRow(ctx, `SELECT `+applicationListColumns+` FROM applications a
+		JOIN organisations o ON o.id = a.org_id WHERE a.id = ?`, id), false)
+}
+
 // Applications lists applications matching f and returns the total count.
 //
 // The page is chosen on the index alone (a subquery of ids, sorted and cut to the
