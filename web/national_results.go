@@ -65,6 +65,8 @@ type resultsData struct {
 	Rows      map[int64]*resultRow
 	Decidable map[int64]bool
 	Done      string
+	// History is set when earlier batches are ranked too (?history=1).
+	History bool
 }
 
 func methodLabel(m string) string {
@@ -74,8 +76,18 @@ func methodLabel(m string) string {
 	return "算术平均"
 }
 
-// results computes the round's results.
-func (s *Server) natResults(ctx context.Context, round string) (*resultsData, error) {
+// resultStates are the applications of the batch under evaluation: in expert review,
+// or on the open public notice. Earlier batches (listed, not listed, removed) are
+// history: they are ranked only when asked for (history), never together with the
+// current batch by default, so a committee's ranks are those of its own batch.
+var resultStates = []biopilot.State{biopilot.StateExpertReview, biopilot.StatePublicized}
+
+// historyStates are the states of earlier batches.
+var historyStates = []biopilot.State{biopilot.StateListed, biopilot.StateNotListed, biopilot.StateRemoved}
+
+// natResults computes the round's results for the current batch, or with history
+// for every batch ranked together.
+func (s *Server) natResults(ctx context.Context, round string, history bool) (*resultsData, error) {
 	sheet, err := s.scoreSheet(round)
 	if err != nil {
 		return nil, err
@@ -85,8 +97,11 @@ func (s *Server) natResults(ctx context.Context, round string) (*resultsData, er
 	if err != nil {
 		return nil, err
 	}
-	apps, err := s.ministryApps(ctx, biopilot.StateExpertReview, biopilot.StatePublicized, biopilot.StateListed,
-		biopilot.StateNotListed, biopilot.StateRemoved)
+	states := resultStates
+	if history {
+		states = append(append([]biopilot.State{}, resultStates...), historyStates...)
+	}
+	apps, err := s.ministryApps(ctx, states...)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +113,8 @@ func (s *Server) natResults(ctx context.Context, round string) (*resultsData, er
 	for _, d := range decs {
 		byApp[d.ApplicationID] = d
 	}
-	d := &resultsData{Method: methodLabel(method), Max: sheet.Max(), Rows: map[int64]*resultRow{}, Decidable: map[int64]bool{}}
+	d := &resultsData{Method: methodLabel(method), Max: sheet.Max(), Rows: map[int64]*resultRow{}, Decidable: map[int64]bool{},
+		History: history}
 	var entries []national.Entry
 	for _, app := range apps {
 		row := &resultRow{App: app, Number: s.number(app), Province: s.provinceName(app.CityCode),
@@ -181,7 +197,7 @@ func (s *Server) natDecide(r *http.Request, appID int64, outcome, reason string)
 	if err := dec.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := s.natResults(ctx, store.RoundSelection)
+	res, err := s.natResults(ctx, store.RoundSelection, false)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +235,7 @@ func (s *Server) renderResults(w http.ResponseWriter, r *http.Request, status in
 	if _, err := ministry(r); err != nil {
 		return err
 	}
-	d, err := s.natResults(r.Context(), store.RoundSelection)
+	d, err := s.natResults(r.Context(), store.RoundSelection, r.URL.Query().Get("history") == "1")
 	if err != nil {
 		return err
 	}
@@ -249,7 +265,7 @@ func (s *Server) apiNationalResults(w http.ResponseWriter, r *http.Request) erro
 	if _, err := ministry(r); err != nil {
 		return err
 	}
-	d, err := s.natResults(r.Context(), store.RoundSelection)
+	d, err := s.natResults(r.Context(), store.RoundSelection, r.URL.Query().Get("history") == "1")
 	if err != nil {
 		return err
 	}

@@ -324,4 +324,25 @@ func TestNationalFlow(t *testing.T) {
 	if recs, _, _ := f.db.AuditRecords(ctx, store.AuditFilter{Action: "national:publish", Limit: 10}); len(recs) != 1 {
 		t.Errorf("publication audited %d times", len(recs))
 	}
+
+	// Once published, the batch is history: the results rank the next batch alone,
+	// and show the published one only when asked.
+	ranked := func(target string) map[float64]bool {
+		t.Helper()
+		w := m.do("GET", target, nil)
+		wantStatus(t, w, ok)
+		ids := map[float64]bool{}
+		for _, dr := range decode(t, w)["rankings"].([]any) {
+			for _, row := range dr.(map[string]any)["rows"].([]any) {
+				ids[row.(map[string]any)["application_id"].(float64)] = true
+			}
+		}
+		return ids
+	}
+	if ids := ranked("/api/v1/national/results"); ids[float64(f.apps[0].ID)] {
+		t.Errorf("the published batch is ranked with the current one: %v", ids)
+	}
+	if ids := ranked("/api/v1/national/results?history=1"); !ids[float64(f.apps[0].ID)] {
+		t.Errorf("history=1 does not show the published batch: %v", ids)
+	}
 }
