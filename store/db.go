@@ -49,6 +49,7 @@ type DB struct {
 	dialect string // "sqlite" or "postgres"
 
 	rstmts, wstmts *stmtCache // nil on PostgreSQL: pgx caches prepared statements itself
+	saves          *saveGroup // SQLite: concurrent saves share a transaction (savegroup.go)
 
 	mu    sync.RWMutex
 	clock biopilot.Clock
@@ -106,7 +107,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		wdb.SetMaxOpenConns(1)
 		wdb.SetMaxIdleConns(1)
 		db = &DB{sql: sqldb, wsql: wdb, dialect: DialectSQLite,
-			rstmts: newStmtCache(sqldb), wstmts: newStmtCache(wdb)}
+			rstmts: newStmtCache(sqldb), wstmts: newStmtCache(wdb), saves: &saveGroup{}}
 	}
 	db.clock = biopilot.SystemClock{}
 	if err := db.Ping(ctx); err != nil {

@@ -28,39 +28,15 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 	}
 	at := db.stamp(u.At)
 	var app *biopilot.Application
-	err = db.inTx(ctx, func(q q) error {
-		var snapshot sql.NullString
-		rs := &returningScanner{row: q.queryRow(ctx, `UPDATE applications
-			SET document = ?, version = version + 1, platform_name = ?, verdict = ?,
-			    updated_by = ?, updated_at = ?
-			WHERE id = ? AND version = ? AND state IN (?, ?)
-			RETURNING `+savedColumns,
-			doc, u.PlatformName, u.Verdict, nullID(u.UserID), ms(at),
-			u.ApplicationID, u.BaseVersion, string(biopilot.StateDraft), string(biopilot.StateReturned)),
-			extra: []any{&snapshot}}
-		a, err := scanApplication(rs, false)
-		if rs.noRows {
-			return saveRefused(ctx, q, u.ApplicationID)
-		} else if isForeignKeyViolation(rs.err) {
-			return biopilot.FieldErrorf("user_id", "用户不存在")
-		} else if err != nil {
+	if db.saves != nil {
+		app, err = db.saves.save(ctx, db, &saveReq{u: u, doc: doc, at: at})
+	} else {
+		err = db.inTx(ctx, func(q q) error {
+			var err error
+			app, err = saveOne(ctx, q, u, doc, at)
 			return err
-		}
-		a.Document = json.RawMessage(doc)
-		if snapshot.Valid {
-			a.Snapshot = json.RawMessage(snapshot.String)
-		}
-		if a.Domains, err = saveDomains(ctx, q, u.ApplicationID, u.Domains); err != nil {
-			return err
-		}
-		if _, err := q.exec(ctx, `INSERT INTO application_versions
-			(application_id, version, document, user_id, saved_at) VALUES (?, ?, ?, ?, ?)`,
-			u.ApplicationID, u.BaseVersion+1, doc, nullID(u.UserID), ms(at)); err != nil {
-			return err
-		}
-		app = a
-		return nil
-	})
+		})
+	}
 	if err != nil {
 		if biopilot.AsError(err) != nil {
 			return nil, err
@@ -68,6 +44,40 @@ func (db *DB) SaveDocument(ctx context.Context, u DocumentUpdate) (*biopilot.App
 		return nil, fmt.Errorf("store: save document: %w", err)
 	}
 	return app, nil
+}
+
+// saveOne runs one save's statements in a transaction (see SaveDocument).
+func saveOne(ctx context.Context, q q, u DocumentUpdate, doc string, at time.Time) (*biopilot.Application, error) {
+	var snapshot sql.NullString
+	rs := &returningScanner{row: q.queryRow(ctx, `UPDATE applications
+		SET document = ?, version = version + 1, platform_name = ?, verdict = ?,
+		    updated_by = ?, updated_at = ?
+		WHERE id = ? AND version = ? AND state IN (?, ?)
+		RETURNING `+savedColumns,
+		doc, u.PlatformName, u.Verdict, nullID(u.UserID), ms(at),
+		u.ApplicationID, u.BaseVersion, string(biopilot.StateDraft), string(biopilot.StateReturned)),
+		extra: []any{&snapshot}}
+	a, err := scanApplication(rs, false)
+	if rs.noRows {
+		return nil, saveRefused(ctx, q, u.ApplicationID)
+	} else if isForeignKeyViolation(rs.err) {
+		return nil, biopilot.FieldErrorf("user_id", "用户不存在")
+	} else if err != nil {
+		return nil, err
+	}
+	a.Document = json.RawMessage(doc)
+	if snapshot.Valid {
+		a.Snapshot = json.RawMessage(snapshot.String)
+	}
+	if a.Domains, err = saveDomains(ctx, q, u.ApplicationID, u.Domains); err != nil {
+		return nil, err
+	}
+	if _, err := q.exec(ctx, `INSERT INTO application_versions
+		(application_id, version, document, user_id, saved_at) VALUES (?, ?, ?, ?, ?)`,
+		u.ApplicationID, u.BaseVersion+1, doc, nullID(u.UserID), ms(at)); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // savedColumns are what a save's UPDATE returns: applicationListColumns in their
