@@ -78,6 +78,9 @@ type Options struct {
 	// CPUProfile, when set, receives a CPU profile (runtime/pprof) of the measures,
 	// from after the seeding to the end: server and load generator together.
 	CPUProfile io.Writer
+	// MemProfile, when set, receives a heap profile (runtime/pprof) taken after the
+	// measures: what stays live (caches, statements, the program).
+	MemProfile io.Writer
 }
 
 // wants reports whether the run takes the named measure.
@@ -283,6 +286,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Mixed = drive(ctx, o.Concurrency, o.Warmup, o.Duration, w.mixed)
 	}
 	res.RSSPeakMB = rss.finish()
+	if o.MemProfile != nil {
+		runtime.GC()
+		if err := pprof.WriteHeapProfile(o.MemProfile); err != nil {
+			return nil, err
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Server) apiFormPDF(w http.ResponseWriter, r *http.Request) error {
 		if pdf, ok = c.pdfs.get(key); !ok {
 			pdf, err = s.renderFormPDF(r.Context(), app, data, src, now)
 			if err == nil {
-				c.pdfs.add(key, pdf, len(pdf.data)+len(pdf.name)+64)
+				c.addPDF(key, pdf)
 			}
 		}
 		release()

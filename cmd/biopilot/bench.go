@@ -23,9 +23,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "每项操作、基线和混合负载的测量时长")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "每项测量前不计入结果的预热时长")
 	fs.BoolVar(&asJSON, "json", false, "以一个 JSON 对象输出结果")
-	var only, cpuProfile string
+	var only, cpuProfile, memProfile string
 	fs.StringVar(&only, "only", "", "只测这些项（逗号分隔：autosave、applicant_page、reviewer_list、reviewer_view、eligibility、form_pdf、mixed、baseline、commit_baseline），用于分析单一路径")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "把测量期间（写入数据之后）的 CPU 剖析写入此文件（go tool pprof 格式，含进程内的压测客户端）")
+	fs.StringVar(&memProfile, "memprofile", "", "测量结束后把堆剖析（仍在使用的内存：缓存、预编译语句等）写入此文件")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,6 +52,14 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		}
 		defer f.Close()
 		o.CPUProfile = f
+	}
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		o.MemProfile = f
 	}
 	o.Logf = func(format string, args ...any) {
 		fmt.Fprintf(e.stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
