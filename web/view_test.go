@@ -1,0 +1,66 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+	"testing"
+
+	"biopilot/demo"
+	"biopilot/program"
+)
+
+// sectionsTemplate is the range application.html used to lay out the sections,
+// which documentHTML replaces: their output must be the same.
+const sectionsTemplate = `{{range .Data.Sections}}
+    <section class="card">
+      <h2>{{.Title}}</h2>
+      {{if .Text}}<p class="declaration">{{.Text}}</p>{{end}}
+      <dl class="fields">
+      {{range .Rows}}
+        <dt id="f-{{.Key}}">{{.Label}}</dt>
+        {{if .Table}}
+        <dd><table class="grid"><thead><tr>{{range .Table.Head}}<th>{{.}}</th>{{end}}</tr></thead>
+          <tbody>{{range .Table.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</tbody></table></dd>
+        {{else}}
+        <dd class="{{if .Missing}}missing{{end}} pre">{{.Value}}</dd>
+        {{end}}
+      {{end}}
+      </dl>
+    </section>
+    {{end}}`
+
+func TestDocumentHTMLSameAsTemplate(t *testing.T) {
+	s := &Server{prog: program.MustDefault()}
+	data, err := demo.ExampleDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.prog.Form.DecodeDocument(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nasty := "<script>alert('x')</script> & \"引号\" a+b\x00"
+	cases := map[string][]sectionView{
+		"example":     s.sectionViews(doc),
+		"empty":       s.sectionViews(program.Document{}),
+		"no sections": nil,
+		"escaping": {{Title: nasty, Text: nasty, Rows: []fieldView{
+			{Key: "k<\"", Label: nasty, Value: nasty},
+			{Key: "m", Label: "缺", Missing: true, Value: "（未填写）"},
+			{Key: "t", Label: "表", Table: &tableView{Head: []string{nasty, "列"}, Rows: [][]string{{nasty, ""}, {"1", "2"}}}},
+		}}},
+	}
+	tmpl := template.Must(template.New("sections").Parse(sectionsTemplate))
+	for name, secs := range cases {
+		var want strings.Builder
+		if err := tmpl.Execute(&want, map[string]any{"Data": map[string]any{"Sections": secs}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(documentHTML(secs)); got != want.String() {
+			t.Errorf("%s: documentHTML differs from the template:\n got %q\nwant %q", name, got, want.String())
+		}
+	}
+	if !strings.Contains(string(documentHTML(cases["example"])), "<table class=\"grid\">") {
+		t.Error("the example document has no table")
+	}
+}
