@@ -296,6 +296,7 @@ func (s *Server) pageApplication(w http.ResponseWriter, r *http.Request) error {
 		"DocumentHTML": documentHTML(sections),
 		"Derived":      s.prog.Form.Derive(doc),
 		"Report":       rep,
+		"RulesHTML":    rulesHTML(rep.Rules),
 		"Editable":     authz.Check(u, authz.Edit, app) == nil,
 	}))
 }

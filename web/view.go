@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"biopilot/program"
+	"biopilot/rules"
 )
 
 // sectionView is one section of the read-only application view.
@@ -234,4 +235,36 @@ func escapeText(b *strings.Builder, s string) {
 		last = i + 1
 	}
 	b.WriteString(s[last:])
+}
+
+// rulesHTML writes a report's rules as the application page lists them, in one pass
+// (as documentHTML does for the sections).
+func rulesHTML(results []rules.Result) template.HTML {
+	var b strings.Builder
+	b.Grow(8 << 10)
+	for _, x := range results {
+		b.WriteString("\n      <li class=\"rule status-")
+		escapeText(&b, x.Status)
+		b.WriteString("\">\n        <span class=\"status\">")
+		escapeText(&b, statusLabel(x.Status))
+		b.WriteString("</span>\n        <strong>")
+		escapeText(&b, x.Title)
+		b.WriteString("</strong>")
+		if x.Clause != "" {
+			b.WriteString(` <span class="clause">`)
+			escapeText(&b, x.Clause)
+			b.WriteString("</span>")
+		}
+		b.WriteString("\n        ")
+		if x.Message != "" {
+			b.WriteString("<p>")
+			escapeText(&b, x.Message)
+			b.WriteString("</p>")
+		}
+		b.WriteString("\n      </li>\n    ")
+	}
+	if len(results) == 0 {
+		b.WriteString("\n      <li class=\"empty\">暂无规则结果。</li>\n    ")
+	}
+	return template.HTML(b.String())
 }

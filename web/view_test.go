@@ -7,6 +7,7 @@ import (
 
 	"biopilot/demo"
 	"biopilot/program"
+	"biopilot/rules"
 )
 
 // sectionsTemplate is the range application.html used to lay out the sections,
@@ -62,5 +63,51 @@ func TestDocumentHTMLSameAsTemplate(t *testing.T) {
 	}
 	if !strings.Contains(string(documentHTML(cases["example"])), "<table class=\"grid\">") {
 		t.Error("the example document has no table")
+	}
+}
+
+// rulesTemplate is the range application.html used to list the rules, which
+// rulesHTML replaces.
+const rulesTemplate = `{{range .Data.Report.Rules}}
+      <li class="rule status-{{.Status}}">
+        <span class="status">{{statusLabel .Status}}</span>
+        <strong>{{.Title}}</strong>{{if .Clause}} <span class="clause">{{.Clause}}</span>{{end}}
+        {{if .Message}}<p>{{.Message}}</p>{{end}}
+      </li>
+    {{else}}
+      <li class="empty">暂无规则结果。</li>
+    {{end}}`
+
+func TestRulesHTMLSameAsTemplate(t *testing.T) {
+	prog := program.MustDefault()
+	eng, err := rules.Compile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := demo.ExampleDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := prog.Form.DecodeDocument(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nasty := "<b>'x'</b> & \"y\" +"
+	cases := map[string][]rules.Result{
+		"example":        eng.Evaluate(doc).Rules,
+		"empty document": eng.Evaluate(program.Document{}).Rules,
+		"none":           nil,
+		"escaping":       {{Status: rules.Fail, Title: nasty, Clause: nasty, Message: nasty}, {Status: "odd<", Title: "无条款"}},
+	}
+	tmpl := template.Must(template.New("rules").Funcs(template.FuncMap{"statusLabel": statusLabel}).Parse(rulesTemplate))
+	for name, rs := range cases {
+		var want strings.Builder
+		rep := &rules.Report{Rules: rs}
+		if err := tmpl.Execute(&want, map[string]any{"Data": map[string]any{"Report": rep}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(rulesHTML(rs)); got != want.String() {
+			t.Errorf("%s: rulesHTML differs from the template:\n got %q\nwant %q", name, got, want.String())
+		}
 	}
 }
