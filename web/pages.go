@@ -243,7 +243,26 @@ func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) error {
 			map[string]any{"Apps": apps, "Counts": counts, "Total": total}))
 	}
 	return s.render(w, r, http.StatusOK, "home_operator", s.newPage(r, "工作台",
-		map[string]any{"Duties": duties(u.Role)}))
+		map[string]any{"Duties": duties(u.Role), "Links": homeLinks(u.Role)}))
+}
+
+// homeLink is an entry of an operator's or expert's home page.
+type homeLink struct{ Href, Label string }
+
+// homeLinks are the pages an operator or expert works on; what has no page yet
+// (account administration) is done through the API and the biopilot command.
+func homeLinks(role biopilot.Role) []homeLink {
+	switch role {
+	case biopilot.RoleExpert:
+		return []homeLink{{"/expert", "评审任务"}}
+	case biopilot.RoleAdmin:
+		return []homeLink{{"/admin/deadlines", "截止时间"}, {"/api/v1/openapi.json", "账号管理接口说明（OpenAPI）"}}
+	case biopilot.RoleAuditor:
+		return []homeLink{{"/audit", "审计日志"}}
+	case biopilot.RoleSecurityAdmin:
+		return []homeLink{{"/api/v1/openapi.json", "账号安全接口说明（OpenAPI）"}}
+	}
+	return nil
 }
 
 // duties describes what an operator or expert does (the panels come later).

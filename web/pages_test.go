@@ -51,7 +51,11 @@ func TestPagesRenderInChinese(t *testing.T) {
 	getPage(t, f.as("province"), "/", 200, "管辖范围内的申请（共 0 件）", "省级复核中")
 	getPage(t, f.as("admin"), "/", 200, "系统管理员工作台", "不能查看申请内容")
 	getPage(t, f.as("secadmin"), "/", 200, "安全管理员工作台", "重置账号密码")
-	getPage(t, f.as("auditor"), "/", 200, "审计管理员工作台", "审计日志")
+	getPage(t, f.as("auditor"), "/", 200, "审计管理员工作台", `href="/audit"`)
+	f.user("expert", biopilot.RoleExpert, 0, "", false)
+	if page := getPage(t, f.as("expert"), "/", 200, "评审专家工作台", `href="/expert"`); strings.Contains(page, "后续版本") {
+		t.Error("the expert's home still promises later versions")
+	}
 
 	getPage(t, a, idPath("/applications/%d", f.appSub.ID), 200, "一、基本信息", "二、主要内容", "资格条件自查",
 		"已提交平台", "酶制剂领域", "（未填写）", "导出 JSON")
