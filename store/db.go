@@ -314,7 +314,16 @@ func (db *DB) inTx(ctx context.Context, fn func(q q) error) error {
 			db.wstmts.get(ctx, query)
 		}
 	}()
+	finished := false
+	defer func() {
+		// A panic in fn must not leave the transaction, and so the write connection,
+		// held for ever (the panic goes on, its stack intact).
+		if !finished {
+			tx.Rollback()
+		}
+	}()
 	err = fn(q{dialect: db.dialect, x: tx, w: tx, tx: tx, rc: db.wstmts, wc: db.wstmts, misses: &misses})
+	finished = true
 	if err != nil {
 		tx.Rollback()
 		return err

@@ -14,6 +14,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -66,21 +67,33 @@ func (g *saveGroup) save(ctx context.Context, db *DB, r *saveReq) (*biopilot.App
 	g.pending = append(g.pending[:0:0], g.pending[n:]...)
 	g.mu.Unlock()
 
+	// However the group ends, even by a panic, its saves are answered and the next
+	// group is led: nobody waits forever.
+	defer func() {
+		for _, m := range group {
+			if m.app == nil && m.err == nil {
+				m.err = errors.New("store: save group failed")
+			}
+			close(m.done)
+		}
+		g.handOver()
+	}()
 	db.runSaveGroup(group)
-	for _, m := range group {
-		close(m.done)
-	}
-	// Hand over to the first waiting save, if any.
+	return r.app, r.err
+}
+
+// handOver makes the first waiting save lead the next group, or marks the group
+// idle when none waits.
+func (g *saveGroup) handOver() {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if len(g.pending) > 0 {
 		next := g.pending[0]
 		g.pending = g.pending[1:]
 		close(next.lead)
-	} else {
-		g.busy = false
+		return
 	}
-	g.mu.Unlock()
-	return r.app, r.err
+	g.busy = false
 }
 
 // runSaveGroup runs the saves of a group in one transaction, each in a savepoint,

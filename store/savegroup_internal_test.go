@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"biopilot"
 )
@@ -156,5 +157,45 @@ func TestSaveGroupConcurrent(t *testing.T) {
 	}
 	if db.saves.busy || len(db.saves.pending) != 0 {
 		t.Errorf("group left busy=%v with %d pending", db.saves.busy, len(db.saves.pending))
+	}
+}
+
+// TestInTxPanicReleasesWriter checks that a panic inside a transaction rolls it
+// back and frees the one write connection: later saves go through.
+func TestInTxPanicReleasesWriter(t *testing.T) {
+	db, u, ids := openSaves(t, 1)
+	ctx := context.Background()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic did not go on")
+			}
+		}()
+		_ = db.inTx(ctx, func(q q) error {
+			if _, err := q.exec(ctx, `UPDATE applications SET platform_name = 'x' WHERE id = ?`, ids[0]); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.SaveDocument(ctx, DocumentUpdate{ApplicationID: ids[0], BaseVersion: 1, Document: []byte(`{}`), UserID: u.ID})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write connection is still held after the panic")
+	}
+	a, err := db.ApplicationHead(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.PlatformName == "x" {
+		t.Error("the panicking transaction was committed")
 	}
 }
