@@ -8,7 +8,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 
 	"biopilot"
 	"biopilot/authz"
-	"biopilot/files"
 	"biopilot/national"
 	"biopilot/rules"
 	"biopilot/store"
@@ -342,42 +340,9 @@ func (s *Server) pageExpertEvidence(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
-	if err != nil {
-		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
-	}
 	doc, err := s.snapshotDoc(app)
 	if err != nil {
 		return err
 	}
-	var att *store.Attachment
-	for _, ev := range s.snapshotEvidence(r.Context(), app, doc) {
-		if ev.A.ID == aid {
-			att = ev.A
-		}
-	}
-	if att == nil || s.files == nil {
-		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
-	}
-	rc, err := s.files.Open(r.Context(), att.SHA256)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	disp := files.ContentDisposition(att.Filename)
-	if files.Previewable(att.Kind) {
-		disp = "inline" + strings.TrimPrefix(disp, "attachment")
-	}
-	ct := att.MediaType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", disp)
-	w.Header().Set("Content-Length", strconv.FormatInt(att.Size, 10))
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; object-src 'self'; plugin-types application/pdf; sandbox")
-	_, err = io.Copy(w, rc)
-	s.audit(r, fmt.Sprintf("application:%d", app.ID), "download", auditOK,
-		map[string]any{"attachment_id": att.ID, "sha256": att.SHA256, "filename": att.Filename, "as": "expert"})
-	return err
+	return s.serveSnapshotEvidence(w, r, app, doc, map[string]any{"as": "expert"})
 }

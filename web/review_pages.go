@@ -261,14 +261,23 @@ func (s *Server) pageEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
-	if err != nil {
-		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
-	}
 	data, _ := visibleDocument(currentUser(r), app)
 	doc, err := s.prog.Form.DecodeDocument(data)
 	if err != nil {
 		return err
+	}
+	return s.serveSnapshotEvidence(w, r, app, doc, nil)
+}
+
+// serveSnapshotEvidence serves the evidence file named by the path value "aid" if it
+// is one of the files doc (the snapshot the caller may see) refers to, else 404:
+// PDFs and images inline under a sandboxing Content-Security-Policy, anything else
+// as an attachment; the download is audited with extra added to its detail. The
+// caller has decided that its user may read app.
+func (s *Server) serveSnapshotEvidence(w http.ResponseWriter, r *http.Request, app *biopilot.Application, doc program.Document, extra map[string]any) error {
+	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	if err != nil {
+		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
 	}
 	var att *store.Attachment
 	for _, ev := range s.snapshotEvidence(r.Context(), app, doc) {
@@ -297,8 +306,11 @@ func (s *Server) pageEvidence(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Length", strconv.FormatInt(att.Size, 10))
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; object-src 'self'; plugin-types application/pdf; sandbox")
 	_, err = io.Copy(w, rc)
-	s.audit(r, fmt.Sprintf("application:%d", app.ID), "download", auditOK,
-		map[string]any{"attachment_id": att.ID, "sha256": att.SHA256, "filename": att.Filename})
+	detail := map[string]any{"attachment_id": att.ID, "sha256": att.SHA256, "filename": att.Filename}
+	for k, v := range extra {
+		detail[k] = v
+	}
+	s.audit(r, fmt.Sprintf("application:%d", app.ID), "download", auditOK, detail)
 	return err
 }
 
