@@ -45,8 +45,14 @@ func (s *Server) apiExpertAssignment(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			return err
 		}
-		out["document"] = json.RawMessage(app.Snapshot)
-		out["snapshot_hash"] = app.SnapshotHash
+		if y, ok := annualYearOf(a.Round); ok { // ANNUAL: the submitted report of the year
+			if out["document"], out["snapshot_hash"], err = s.annualDocument(r.Context(), app, y); err != nil {
+				return err
+			}
+		} else {
+			out["document"] = json.RawMessage(app.Snapshot)
+			out["snapshot_hash"] = app.SnapshotHash
+		}
 		out["score_sheet"] = sheet
 		out["max_total"] = sheet.Max()
 	}

@@ -208,6 +208,8 @@ type expertView struct {
 	Sealed   national.SealedScore
 	SealOK   bool
 	Done     string
+	// AnnualYear is the year of an annual round's report (0 in the selection).
+	AnnualYear int
 }
 
 // expertPage builds the page of an assignment: the declaration form before the
@@ -218,13 +220,21 @@ func (s *Server) expertPage(r *http.Request, a *store.ReviewAssignment, app *bio
 		v.Declare = true
 		return v, nil
 	}
-	doc, err := s.snapshotDoc(app)
-	if err != nil {
-		return nil, err
+	var err error
+	if y, ok := annualYearOf(a.Round); ok { // ANNUAL: the submitted report of the year
+		v.AnnualYear = y
+		if v.Sections, v.Evidence, err = s.annualSubject(r.Context(), app, y); err != nil {
+			return nil, err
+		}
+	} else {
+		doc, err := s.snapshotDoc(app)
+		if err != nil {
+			return nil, err
+		}
+		v.Sections = s.sectionViews(doc)
+		v.Evidence = s.snapshotEvidence(r.Context(), app, doc)
+		v.Report, _ = s.cachedReport(docKeyOf(app, "snapshot"), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	}
-	v.Sections = s.sectionViews(doc)
-	v.Evidence = s.snapshotEvidence(r.Context(), app, doc)
-	v.Report, _ = s.cachedReport(docKeyOf(app, "snapshot"), func() (*rules.Report, error) { return s.eng.Evaluate(doc), nil })
 	if v.Sheet, err = s.scoreSheet(a.Round); err != nil {
 		return nil, err
 	}
@@ -336,9 +346,12 @@ func (s *Server) pageExpertScore(w http.ResponseWriter, r *http.Request) error {
 // expert after the "no conflict" declaration, as the reviewers' evidence viewer
 // does; every serving is audited.
 func (s *Server) pageExpertEvidence(w http.ResponseWriter, r *http.Request) error {
-	_, _, app, err := s.expertAssignment(r, authz.ExpertRead)
+	a, _, app, err := s.expertAssignment(r, authz.ExpertRead)
 	if err != nil {
 		return err
+	}
+	if y, ok := annualYearOf(a.Round); ok { // ANNUAL: the report's evidence
+		return s.serveAnnualEvidence(w, r, app, y)
 	}
 	doc, err := s.snapshotDoc(app)
 	if err != nil {

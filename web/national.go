@@ -36,6 +36,8 @@ func (s *Server) scoreSheet(round string) (national.ScoreSheet, error) {
 	switch {
 	case round == store.RoundSelection:
 		return national.ScoreSheet(s.prog.Eval().ScoreSheet), nil
+	case strings.HasPrefix(round, "annual-"): // ANNUAL: the annual section's sheet
+		return s.annualSheet(), nil
 	}
 	return nil, biopilot.Errorf(biopilot.ENOTFOUND, "评审轮次「%s」没有评分表", round)
 }
