@@ -77,20 +77,52 @@ func TestBrowserAnnualReport(t *testing.T) {
 		t.Error("the submitted report is still editable")
 	}
 
-	// The ministry sees it, then rates the platform.
+	// The ministry sees it and assigns experts; one of them reads the report and
+	// scores it; then the ministry rates the platform.
+	experts := f.annualExperts(4)
 	m := newBrowser(t)
 	browserLogin(t, m, srv.URL, "ministry", testPassword)
 	do(t, m, chromedp.Click(chromedp.CSS(`header nav a[href="/ministry/annual"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#annual-reports`)))
 	waitText(t, m, fmt.Sprintf(`#annual-reports tr[data-app="%d"]`, f.appA.ID), "已提交")
+	do(t, m, chromedp.Click(chromedp.CSS(`#annual-assign`)), chromedp.WaitVisible(chromedp.CSS(`.rv-done`)))
+	waitText(t, m, fmt.Sprintf(`#annual-reports tr[data-app="%d"]`, f.appA.ID), "待声明")
 	screenshot(t, m, "annual", "07-ministry")
+
+	live, err := f.db.Assignments(context.Background(), store.AssignmentFilter{ProgramID: f.prog.ID,
+		Round: store.AnnualRound(2026), States: liveStates})
+	if err != nil || len(live) == 0 {
+		t.Fatalf("assignments %v %v", live, err)
+	}
+	expertUser := ""
+	for i, e := range experts {
+		if e.ID == live[0].ExpertID {
+			expertUser = fmt.Sprintf("expert%d", i+1)
+		}
+	}
+	x := newBrowser(t)
+	browserLogin(t, x, srv.URL, expertUser, testPassword)
+	do(t, x, chromedp.Navigate(srv.URL+fmt.Sprintf("/expert/assignments/%d", live[0].ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#ex-no-conflict`)),
+		chromedp.Click(chromedp.CSS(`#ex-no-conflict`)),
+		chromedp.Click(chromedp.CSS(`#ex-declare button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#ex-score`)))
+	waitText(t, x, `main`, "目标 20 家；实际完成 24 家；完成率 120%")
+	waitText(t, x, `#ex-score`, "硬件设施与软件")
+	screenshot(t, x, "annual", "08-expert")
+	for k, p := range map[string]string{"facilities": "16", "service_volume": "22", "service_quality": "20", "incubation": "15", "compliance": "9"} {
+		do(t, x, chromedp.SendKeys(chromedp.CSS(`input[name="points.`+k+`"]`), p),
+			chromedp.SendKeys(chromedp.CSS(`textarea[name="comments.`+k+`"]`), "较好"))
+	}
+	do(t, x, chromedp.Click(chromedp.CSS(`#ex-submit`)), chromedp.WaitVisible(chromedp.CSS(`#ex-sealed`)))
+	waitText(t, x, `#ex-total`, "82")
 	do(t, m, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#annual-reports tr[data-app="%d"] a[href^="/ministry/platforms/"]`, f.appA.ID))),
 		chromedp.WaitVisible(chromedp.CSS(`#stars-form`)),
 		chromedp.Click(chromedp.CSS(`#stars-form input[name=stars][value="4"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#stars-form textarea[name=reason]`), "服务企业数超额完成"),
 		chromedp.Click(chromedp.CSS(`#stars-form button[type=submit]`)))
 	waitText(t, m, `#current-stars`, starText(4))
-	screenshot(t, m, "annual", "08-rated")
+	screenshot(t, m, "annual", "09-rated")
 	if e, err := f.db.DirectoryEntry(context.Background(), f.appA.ID); err != nil || e.Stars != 4 {
 		t.Fatalf("directory %+v %v", e, err)
 	}
