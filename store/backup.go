@@ -44,7 +44,7 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 var countedTables = []string{"organisations", "users", "applications", "application_versions",
 	"transitions", "attachments", "authorities", "notifications", "program_deadlines", "audit_log",
 	"recommendations", "experts", "review_assignments", "committee_decisions", "public_notices",
-	"objections", "objection_files", "directory_entries", "star_ratings", "annual_reports"}
+	"objections", "objection_files", "directory_entries", "star_ratings", "annual_reports", "annual_evaluations"}
 
 // Counts returns the number of rows of the main tables, by table name: a backup's
 // manifest records them and a restore compares them.
