@@ -53,7 +53,12 @@ func isUpload(r *http.Request) bool {
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	normal := limitBody(MaxBodyBytes)(next)
 	upload := limitBody(s.maxUpload()*maxUploadFiles + 1<<20)(next)
+	objection := limitBody(objectionBodyBytes)(next) // PUBLIC: anonymous, so a limit of its own
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/public/objections" {
+			objection.ServeHTTP(w, r)
+			return
+		}
 		if isUpload(r) {
 			upload.ServeHTTP(w, r)
 			return

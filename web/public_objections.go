@@ -45,9 +45,11 @@ const (
 	minGroundsRunes       = 20
 	maxGroundsRunes       = 5000
 	maxObjectionNameRunes = 50
-	// maxObjectionFileBytes limits each attachment; the whole request is limited by
-	// MaxBodyBytes (2 MB) as well.
-	maxObjectionFileBytes = MaxBodyBytes
+	// maxObjectionFileBytes limits each attachment (a few scanned pages);
+	// objectionBodyBytes the whole request (limitBodies): every file at its limit
+	// plus 1 MB for the fields and the multipart framing.
+	maxObjectionFileBytes = 5 << 20
+	objectionBodyBytes    = maxObjectionFiles*maxObjectionFileBytes + 1<<20
 )
 
 // objectionForm is what the visitor entered, kept when the form is shown again.
@@ -93,7 +95,7 @@ func (s *Server) openNotice(r *http.Request) (*noticeView, error) {
 // renderObjectionForm shows the form with the visitor's input and a fresh token.
 func (s *Server) renderObjectionForm(w http.ResponseWriter, r *http.Request, status int, nv *noticeView, in objectionForm, formErr error) error {
 	v := &objectionFormView{Notice: nv, Form: in, Token: s.newFormToken(nv.Notice.ID, s.now()),
-		MaxFiles: maxObjectionFiles, MinRunes: minGroundsRunes, MaxRunes: maxGroundsRunes, MaxSizeMB: MaxBodyBytes >> 20}
+		MaxFiles: maxObjectionFiles, MinRunes: minGroundsRunes, MaxRunes: maxGroundsRunes, MaxSizeMB: maxObjectionFileBytes >> 20}
 	p := s.newPublicPage(r, "提出异议", v)
 	if formErr != nil {
 		e, st := s.classify(r, formErr)

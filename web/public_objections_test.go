@@ -235,3 +235,28 @@ func xlsxBytes(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestObjectionAttachmentSize: a scanned attachment of a few megabytes is accepted
+// (each file up to 5 MB, the request up to three of them); a larger file is refused
+// with a message naming the field, and nothing is stored.
+func TestObjectionAttachmentSize(t *testing.T) {
+	scan := func(n int) []byte {
+		b := append([]byte("%PDF-1.4\n1 0 obj<<>>endobj\n"), bytes.Repeat([]byte("0"), n)...)
+		return append(b, "\ntrailer<<>>\n%%EOF\n"...)
+	}
+	f := newPublicFixture(t)
+	w := f.submit(f.anon(), nil, filepart{"扫描件一.pdf", scan(3 << 20)}, filepart{"扫描件二.pdf", scan(3 << 20)})
+	wantStatus(t, w, http.StatusOK)
+	if n := f.objections(); n != 1 {
+		t.Fatalf("%d objections stored, want 1", n)
+	}
+
+	f = newPublicFixture(t)
+	w = f.submit(f.anon(), nil, filepart{"过大.pdf", scan(6 << 20)})
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "超过 5 MB") {
+		t.Fatalf("status %d, want 422 naming the limit: %.600s", w.Code, w.Body.String())
+	}
+	if n := f.objections(); n != 0 {
+		t.Errorf("%d objections stored", n)
+	}
+}
