@@ -84,9 +84,12 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	if s.demoClock != nil {
 		p.DemoNow = beijing(now)
 	}
-	p.Countdown = countdown(label, deadline, now)
-	if d := deadline.Sub(now); d > 0 {
-		p.Remaining = int64(d / time.Second)
+	// The ministry and the experts work after the call's deadlines: no countdown.
+	if u := ri.user; u == nil || (u.Role != biopilot.RoleMinistry && u.Role != biopilot.RoleExpert) {
+		p.Countdown = countdown(label, deadline, now)
+		if d := deadline.Sub(now); d > 0 {
+			p.Remaining = int64(d / time.Second)
+		}
 	}
 	return p
 }
