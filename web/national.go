@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"biopilot"
 	"biopilot/authz"
@@ -324,4 +325,6 @@ func init() {
 	templateFuncs["hasString"] = func(list []string, s string) bool { return slices.Contains(list, s) }
 	// deadlineText prints an exclusive end as the end of its last day (24:00).
 	templateFuncs["deadlineText"] = workflowDeadline
+	// cnTime prints an instant as the notice's dates are written: 2025年11月24日 09:00.
+	templateFuncs["cnTime"] = func(t time.Time) string { return t.In(biopilot.Beijing).Format("2006年1月2日 15:04") }
 }
