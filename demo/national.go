@@ -202,7 +202,7 @@ func seedExperts(ctx context.Context, d ReviewDeps, pwHash string) ([]Account, e
 }
 
 // edit makes the sample's document its own: its business, overview, chassis
-// cells, its domain's instruments in the testing table, a contract and the
+// cells, its domain's key equipment in the 其他设备 table, a contract and the
 // targets' wording.
 func (s nationalSample) edit(doc program.Document) {
 	program.Set(doc, "platform.business_scope", s.scope)
@@ -212,14 +212,14 @@ func (s nationalSample) edit(doc program.Document) {
 		chassis[i] = c
 	}
 	program.Set(doc, "chassis_cells", chassis)
-	v, _ := program.Lookup(doc, "equipment.testing")
+	v, _ := program.Lookup(doc, "equipment.other")
 	rows, _ := v.([]any)
 	for i, name := range s.equipment {
 		rows = append(rows, map[string]any{"name": name, "brand": "示例", "model": fmt.Sprintf("SL-%d", i+1),
 			"key_params": "", "gap_level": "small", "gap_detail": "", "domestic_suppliers": "国内多家",
 			"purchased_on": "2023-05", "price_10k_yuan": float64(10 + 5*i)})
 	}
-	program.Set(doc, "equipment.testing", rows)
+	program.Set(doc, "equipment.other", rows)
 	if v, _ := program.Lookup(doc, "market.contracts"); v != nil {
 		if list, _ := v.([]any); len(list) > 0 {
 			if row, ok := list[0].(map[string]any); ok {

@@ -55,7 +55,7 @@ type nationalSample struct {
 	reviewSample
 	scope, overview string
 	chassis         []string
-	equipment       []string // its domain's instruments, added to the testing table
+	equipment       []string // its domain's key equipment, added to the 其他设备 (other) table
 	client          string   // a contract's client and title
 	contract        string
 }
