@@ -31,10 +31,9 @@ type listedDemo struct {
 	year  int // of the annual evaluation
 }
 
-func seedListedDemo(t *testing.T) *listedDemo {
+func seedListedDemo(t *testing.T, db *store.DB) *listedDemo {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.SQLite(t)
 	clock := biopilot.NewOffsetClock(biopilot.SystemClock{})
 	now := clock.Now()
 	base := program.MustNamed("cn-2025")
@@ -91,9 +90,15 @@ func seedListedDemo(t *testing.T) *listedDemo {
 // December 2025 with their stars, one not listed — after a conflict declaration
 // with reassignment, an outlier, and an objection found unfounded; the directory
 // finds them by equipment; the second batch still waits at the ministry and the
-// pool covers it; the audit chain verifies.
+// pool covers it; the audit chain verifies. On each database (SQLite, and
+// PostgreSQL when BIOPILOT_TEST_POSTGRES is set, as in CI), so the national stage's
+// code paths run on both.
 func TestSeedListed(t *testing.T) {
-	s := seedListedDemo(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testSeedListed(t, db) })
+}
+
+func testSeedListed(t *testing.T, db *store.DB) {
+	s := seedListedDemo(t, db)
 	ctx := context.Background()
 	id := s.prog.ID
 
@@ -283,9 +288,13 @@ func secondBatch(t *testing.T, s *listedDemo) {
 // pre-filled draft (the application's targets attached) and a submitted report
 // with figures; from there the person's steps work: the draft is filed, the
 // experts are assigned and score, the ministry changes the stars and removes
-// another platform, which leaves the directory.
+// another platform, which leaves the directory. On each database.
 func TestSeedAnnual(t *testing.T) {
-	s := seedListedDemo(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) { testSeedAnnual(t, db) })
+}
+
+func testSeedAnnual(t *testing.T, db *store.DB) {
+	s := seedListedDemo(t, db)
 	ctx := context.Background()
 	if s.year != s.now.In(biopilot.Beijing).Year() {
 		t.Errorf("annual evaluation of %d, want the current year", s.year)
