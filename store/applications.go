@@ -151,6 +151,18 @@ func (f ApplicationFilter) from() string {
 	return `applications a`
 }
 
+// OrgHasPlatform reports whether an organisation has a listed platform, or had one
+// (removed): its people then file annual reports and the navigation shows them.
+func (db *DB) OrgHasPlatform(ctx context.Context, orgID int64) (bool, error) {
+	var n int
+	err := db.q().queryRow(ctx, `SELECT COUNT(*) FROM applications
+		WHERE org_id = ? AND state IN (?, ?)`, orgID, string(biopilot.StateListed), string(biopilot.StateRemoved)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: organisation's platforms: %w", err)
+	}
+	return n > 0, nil
+}
+
 // CountByState counts applications matching f (States ignored) per state.
 func (db *DB) CountByState(ctx context.Context, f ApplicationFilter) (map[biopilot.State]int, error) {
 	where, args := f.where(db.dialect, false)

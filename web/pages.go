@@ -32,6 +32,9 @@ type page struct {
 	Data      any
 	// DemoNow is the demo clock's time when the server runs the demo ("" else).
 	DemoNow string
+	// Platform is set for the people of an organisation with a listed (or removed)
+	// platform: the navigation offers its annual reports.
+	Platform bool
 }
 
 var templateFuncs = template.FuncMap{
@@ -78,6 +81,10 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 		}
 		if u.Role.IsCity() {
 			label, deadline = "地市推荐", dl.City
+		}
+		if u.Role == biopilot.RoleApplicant && u.OrgID != 0 {
+			// An error only hides the link: the page itself does not depend on it.
+			p.Platform, _ = s.db.OrgHasPlatform(r.Context(), u.OrgID)
 		}
 	}
 	now := s.now()

@@ -52,6 +52,9 @@ func TestPagesRenderInChinese(t *testing.T) {
 	getPage(t, f.as("admin"), "/", 200, "系统管理员工作台", "不能查看申请内容")
 	getPage(t, f.as("secadmin"), "/", 200, "安全管理员工作台", "重置账号密码")
 	getPage(t, f.as("auditor"), "/", 200, "审计管理员工作台", `href="/audit"`)
+	if strings.Contains(getPage(t, a, "/", 200), `href="/annual"`) {
+		t.Error("an applicant without a listed platform is offered annual reports in the navigation")
+	}
 	f.user("expert", biopilot.RoleExpert, 0, "", false)
 	if page := getPage(t, f.as("expert"), "/", 200, "评审专家工作台", `href="/expert"`); strings.Contains(page, "后续版本") ||
 		strings.Contains(page, `class="countdown"`) {
