@@ -306,3 +306,90 @@ func TestAnnualEvaluationAPI(t *testing.T) {
 	}
 	wantStatus(t, m.do("GET", "/api/v1/annual/evaluations/2031", nil), 404)
 }
+
+// TestAnnualManualAssignment: the ministry may choose a report's experts by hand,
+// with the same exclusions as the national stage: a conflicted expert is refused
+// with the reason and nothing changes; a valid choice replaces the automatic one
+// (dropped assignments kept with their reason), marked manual, and a choice of
+// fewer experts than the program's number is said. A draft report gets none.
+func TestAnnualManualAssignment(t *testing.T) {
+	f := newAnnualFixture(t)
+	experts := f.annualExperts(5)
+	m := f.as("ministry")
+	path := fmt.Sprintf("/api/v1/annual/evaluations/2026/platforms/%d/experts", f.appA.ID)
+	body := map[string]any{"experts": []int64{experts[1].ID, experts[2].ID}}
+
+	w := m.do("PUT", path, body)
+	wantStatus(t, w, 409) // nothing submitted yet
+	f.fileReport("applicantA", f.appA, 2026, "22")
+	wantStatus(t, m.do("POST", "/ministry/annual/2026/assign", url.Values{}), 303)
+	live := func() map[int64]*store.ReviewAssignment {
+		t.Helper()
+		as, err := f.db.Assignments(context.Background(), store.AssignmentFilter{ProgramID: f.prog.ID,
+			Round: store.AnnualRound(2026), ApplicationID: f.appA.ID, States: liveStates})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]*store.ReviewAssignment{}
+		for _, a := range as {
+			out[a.ExpertID] = a
+		}
+		return out
+	}
+	before := live()
+
+	w = m.do("PUT", path, map[string]any{"experts": []int64{experts[0].ID, experts[1].ID}})
+	wantStatus(t, w, 422)
+	if msg := fmt.Sprint(apiErr(t, w)["message"]); !strings.Contains(msg, "同一单位") {
+		t.Errorf("the refusal does not say why: %q", msg)
+	}
+	if got := live(); len(got) != len(before) {
+		t.Fatalf("a refused choice changed the assignment: %d → %d", len(before), len(got))
+	}
+
+	// Keep one automatic expert and add the eligible one left out.
+	var kept, added int64
+	for _, e := range experts[1:] {
+		if before[e.ID] != nil && kept == 0 {
+			kept = e.ID
+		} else if before[e.ID] == nil {
+			added = e.ID
+		}
+	}
+	if kept == 0 || added == 0 {
+		t.Fatalf("fixture: before %v", before)
+	}
+	w = m.do("PUT", path, map[string]any{"experts": []int64{kept, added}})
+	wantStatus(t, w, 200)
+	got := live()
+	if len(got) != 2 || got[kept] == nil || got[added] == nil {
+		t.Fatalf("after the manual choice: %v", got)
+	}
+	if got[kept].ID != before[kept].ID {
+		t.Error("a kept expert's assignment was replaced")
+	}
+	for id, a := range got {
+		if before[id] == nil && !a.Manual {
+			t.Errorf("expert %d added by hand is not marked manual", id)
+		}
+	}
+	if sf, _ := decode(t, w)["shortfalls"].([]any); len(sf) != 1 || !strings.Contains(fmt.Sprint(sf[0]), "少于规定") {
+		t.Errorf("shortfalls %v: a choice of 2 of %d is not said", sf, f.prog.AnnualEval().ExpertsPerApplication)
+	}
+	// The page's form ticks the chosen experts; a draft report has no form.
+	page := m.do("GET", "/ministry/annual?year=2026", nil).Body.String()
+	if n := strings.Count(page, `class="annual-manual"`); n != 1 {
+		t.Errorf("%d manual forms, want 1 (the submitted report only)", n)
+	}
+	// The page's form does the same (here: the whole pool but the conflicted expert).
+	form := url.Values{}
+	for _, e := range experts[1:] {
+		form.Add("expert", fmt.Sprint(e.ID))
+	}
+	wantStatus(t, m.do("POST", fmt.Sprintf("/ministry/annual/2026/platforms/%d/experts", f.appA.ID), form), 303)
+	if got := live(); len(got) != 4 {
+		t.Errorf("after the page's choice: %d experts, want 4", len(got))
+	}
+	// Only the ministry.
+	wantStatus(t, f.as("applicantA").do("PUT", path, body), 403)
+}

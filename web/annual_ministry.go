@@ -128,6 +128,8 @@ type annualRow struct {
 	Result   *national.Result
 	Totals   []expertTotalView
 	Stars    string
+	// Chosen are the experts of the live assignments (the manual form's ticks).
+	Chosen map[int64]bool
 }
 
 // annualYear is the ministry's view of one year's evaluation.
@@ -138,6 +140,8 @@ type annualYear struct {
 	Method    string
 	Max       float64
 	N         int
+	// Pool is the active experts, for choosing a report's experts by hand.
+	Pool []*store.ExpertRecord
 }
 
 // annualResults builds the year's rows: every platform that reports on the year
@@ -163,17 +167,23 @@ func (s *Server) annualResults(ctx context.Context, ev *store.AnnualEvaluation) 
 	if err != nil {
 		return nil, err
 	}
+	for _, e := range rs.Experts {
+		if e.Active {
+			d.Pool = append(d.Pool, e)
+		}
+	}
 	for _, e := range entries {
 		if !reportsOn(e, ev.Year) {
 			continue
 		}
 		row := &annualRow{Entry: e, Report: byApp[e.ApplicationID], Province: s.provinceName(e.CityCode),
-			Stars: starText(e.Stars), Assigned: len(rs.Live[e.ApplicationID])}
+			Stars: starText(e.Stars), Assigned: len(rs.Live[e.ApplicationID]), Chosen: map[int64]bool{}}
 		if row.Report != nil && row.Report.State == store.ReportSubmitted {
 			d.Submitted++
 		}
 		var scores []national.Score
 		for _, a := range rs.Live[e.ApplicationID] {
+			row.Chosen[a.ExpertID] = true
 			row.Experts = append(row.Experts, assignedExpert{Name: rs.expertName(a.ExpertID), State: a.State,
 				StateLabel: store.AssignStateLabel(a.State), Manual: a.Manual})
 			if a.State == store.AssignScored {
@@ -295,5 +305,93 @@ func (s *Server) pageMinistryAnnualAssign(w http.ResponseWriter, r *http.Request
 		v.Add("shortfall", m)
 	}
 	http.Redirect(w, r, "/ministry/annual?"+v.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// AssignAnnualByHand sets a submitted report's experts for the year's round as the
+// ministry chose them (the override of the automatic assignment), with the same
+// conflict-of-interest exclusions as the national stage.
+func (s *Server) AssignAnnualByHand(r *http.Request, year int, appID int64, expertIDs []int64) (*assignResult, error) {
+	u := currentUser(r)
+	if err := authz.CheckMinistry(u); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	if _, err := s.evaluation(ctx, year); err != nil {
+		return nil, err
+	}
+	app, err := s.db.Application(ctx, appID)
+	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && app.ProgramID != s.prog.ID) {
+		return nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该平台")
+	} else if err != nil {
+		return nil, err
+	}
+	rep, err := s.db.AnnualReportFor(ctx, appID, year)
+	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && rep.State != store.ReportSubmitted) {
+		return nil, biopilot.Errorf(biopilot.ECONFLICT, "该平台的 %d 年度报告尚未提交，不能分配评审专家", year)
+	} else if err != nil {
+		return nil, err
+	}
+	if app.State != biopilot.StateListed {
+		return nil, biopilot.Errorf(biopilot.ECONFLICT, "平台当前为「%s」，不能分配评审专家", app.State.Label())
+	}
+	return s.assignByHand(r, u, store.AnnualRound(year), app, expertIDs, s.prog.AnnualEval().ExpertsPerApplication)
+}
+
+// pageMinistryAnnualManual takes the manual choice of a report's experts.
+func (s *Server) pageMinistryAnnualManual(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return biopilot.Errorf(biopilot.EBADREQUEST, "表单格式错误")
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, v := range r.PostForm["expert"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, n)
+		}
+	}
+	res, err := s.AssignAnnualByHand(r, year, id, ids)
+	if err != nil {
+		return s.pageFail(w, r, err, func(st int, m string) error { return s.renderMinistryAnnual(w, r, st, m, nil) })
+	}
+	v := url.Values{"year": {strconv.Itoa(year)}, "done": {"已按指定调整该年度报告的评审专家"}}
+	for _, m := range res.Shortfalls {
+		v.Add("shortfall", m)
+	}
+	http.Redirect(w, r, "/ministry/annual?"+v.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// apiAnnualManual is the API of the manual choice: {"experts": [id, …]}.
+func (s *Server) apiAnnualManual(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Experts []int64 `json:"experts"`
+	}
+	if err := authz.CheckMinistry(currentUser(r)); err != nil {
+		return err
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.AssignAnnualByHand(r, year, id, in.Experts)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }

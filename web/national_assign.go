@@ -152,10 +152,21 @@ func (s *Server) manualAssign(r *http.Request, appID int64, expertIDs []int64) (
 	if app.State != biopilot.StateRecommendedToMinistry && app.State != biopilot.StateExpertReview {
 		return nil, biopilot.Errorf(biopilot.ECONFLICT, "申报书当前为「%s」，不能调整评审专家", app.State.Label())
 	}
+	return s.assignByHand(r, u, store.RoundSelection, app, expertIDs, s.prog.Eval().ExpertsPerApplication)
+}
+
+// assignByHand makes the ministry's choice of experts app's assignment in round:
+// the chosen experts are kept or added (marked manual), the others' live
+// assignments dropped, in one transaction. A chosen expert with a conflict of
+// interest (national.Conflicts) or who declined the application is refused. An
+// application still at recommended_to_ministry moves to expert_review with it.
+// need is the round's number of experts: fewer is allowed, and said.
+func (s *Server) assignByHand(r *http.Request, u *biopilot.User, round string, app *biopilot.Application, expertIDs []int64, need int) (*assignResult, error) {
+	ctx := r.Context()
 	if len(expertIDs) == 0 {
 		return nil, invalid("experts", "请至少选择一名评审专家")
 	}
-	rs, err := s.loadRound(ctx, store.RoundSelection)
+	rs, err := s.loadRound(ctx, round)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +196,7 @@ func (s *Server) manualAssign(r *http.Request, appID int64, expertIDs []int64) (
 		if slices.ContainsFunc(live, func(x *store.ReviewAssignment) bool { return expertKey(x.ExpertID) == id }) {
 			continue
 		}
-		req.Add = append(req.Add, &store.ReviewAssignment{ProgramID: s.prog.ID, Round: store.RoundSelection,
+		req.Add = append(req.Add, &store.ReviewAssignment{ProgramID: s.prog.ID, Round: round,
 			ApplicationID: app.ID, ExpertID: parseKey(id), State: store.AssignAssigned, Manual: true,
 			AssignedBy: u.ID, AssignedAt: s.now()})
 	}
@@ -205,13 +216,13 @@ func (s *Server) manualAssign(r *http.Request, appID int64, expertIDs []int64) (
 		drops = append(drops, d.AssignmentID)
 	}
 	err = s.db.Assign(ctx, req)
-	s.auditBatch(r, "assign_manual", resultOf(err), map[string]any{"application_id": app.ID,
+	s.auditBatch(r, "assign_manual", resultOf(err), map[string]any{"application_id": app.ID, "round": round,
 		"assignments": assignmentsDetail(req.Add), "dropped": drops}, req.Transitions, err)
 	if err != nil {
 		return nil, err
 	}
-	if n := s.prog.Eval().ExpertsPerApplication; len(chosen) < n {
-		res.Shortfalls = append(res.Shortfalls, fmt.Sprintf("申报书 %s 指定了 %d 名专家，少于规定的 %d 名", s.number(app), len(chosen), n))
+	if len(chosen) < need {
+		res.Shortfalls = append(res.Shortfalls, fmt.Sprintf("申报书 %s 指定了 %d 名专家，少于规定的 %d 名", s.number(app), len(chosen), need))
 	}
 	return res, nil
 }

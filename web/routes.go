@@ -193,6 +193,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /ministry/annual", 0, s.pageMinistryAnnual)
 	s.handle("POST /ministry/annual", 0, s.pageMinistryAnnualOpen)
 	s.handle("POST /ministry/annual/{year}/assign", 0, s.pageMinistryAnnualAssign)
+	s.handle("POST /ministry/annual/{year}/platforms/{id}/experts", 0, s.pageMinistryAnnualManual)
 	s.handle("GET /ministry/platforms/{id}", 0, s.pageMinistryPlatform)
 	s.handle("POST /ministry/platforms/{id}/stars", 0, s.pageMinistryStars)
 	s.handle("POST /ministry/platforms/{id}/remove", 0, s.pageMinistryRemove)
@@ -202,6 +203,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/annual/evaluations", 0, s.apiOpenAnnualEvaluation)
 	s.handle("GET /api/v1/annual/evaluations/{year}", 0, s.apiAnnualEvaluation)
 	s.handle("POST /api/v1/annual/evaluations/{year}/assign", 0, s.apiAnnualAssign)
+	s.handle("PUT /api/v1/annual/evaluations/{year}/platforms/{id}/experts", 0, s.apiAnnualManual)
 	s.handle("POST /api/v1/annual/platforms/{id}/stars", 0, s.apiAnnualStars)
 	s.handle("POST /api/v1/annual/platforms/{id}/removal", 0, s.apiAnnualRemove)
 
