@@ -77,6 +77,16 @@ func pathYear(r *http.Request) (int, error) {
 	return y, nil
 }
 
+// pathReport reads the path's {id} and {year}: a platform's report on a year.
+func pathReport(r *http.Request) (int64, int, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	year, err := pathYear(r)
+	return id, year, err
+}
+
 // yearEnd is the first instant of year y+1 in Beijing time: a platform listed
 // before it reports on year y.
 func yearEnd(y int) time.Time { return time.Date(y+1, 1, 1, 0, 0, 0, 0, biopilot.Beijing) }

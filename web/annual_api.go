@@ -68,11 +68,7 @@ func (s *Server) reportError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (s *Server) apiAnnualReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -96,11 +92,7 @@ func (s *Server) apiSaveAnnualReport(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -124,11 +116,7 @@ func (s *Server) apiSubmitAnnualReport(w http.ResponseWriter, r *http.Request) e
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}

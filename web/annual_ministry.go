@@ -343,11 +343,7 @@ func (s *Server) pageMinistryAnnualManual(w http.ResponseWriter, r *http.Request
 	if err := r.ParseForm(); err != nil {
 		return biopilot.Errorf(biopilot.EBADREQUEST, "表单格式错误")
 	}
-	year, err := pathYear(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -380,11 +376,7 @@ func (s *Server) apiAnnualManual(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	year, err := pathYear(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}

@@ -80,11 +80,7 @@ func (s *Server) pageAnnualReport(w http.ResponseWriter, r *http.Request) error 
 // its errors, or the fields of a conflict.
 func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, status int, msg string,
 	doc map[string]any, errs map[string]string, conflict []string) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -126,11 +122,7 @@ func (s *Server) pageAnnualReportSave(w http.ResponseWriter, r *http.Request) er
 	if err := r.ParseForm(); err != nil {
 		return biopilot.Errorf(biopilot.EBADREQUEST, "表单格式错误")
 	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -175,11 +167,7 @@ func (s *Server) pageAnnualReportSubmit(w http.ResponseWriter, r *http.Request) 
 	if err := r.ParseForm(); err != nil {
 		return biopilot.Errorf(biopilot.EBADREQUEST, "表单格式错误")
 	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -202,11 +190,7 @@ func (s *Server) pageAnnualReportSubmit(w http.ResponseWriter, r *http.Request) 
 
 // pageAnnualEvidenceUpload uploads files from the report page's plain form.
 func (s *Server) pageAnnualEvidenceUpload(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
@@ -236,11 +220,7 @@ func (s *Server) pageAnnualEvidenceUpload(w http.ResponseWriter, r *http.Request
 
 // pageAnnualEvidenceRemove removes a file from the report page's plain form.
 func (s *Server) pageAnnualEvidenceRemove(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	year, err := pathYear(r)
+	id, year, err := pathReport(r)
 	if err != nil {
 		return err
 	}
