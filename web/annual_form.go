@@ -8,7 +8,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"strings"
 
 	"biopilot"
 	"biopilot/annual"
@@ -39,45 +38,9 @@ func (s *Server) annualInputs() []*program.Field {
 	return out
 }
 
-// annualValues reads the report's values from a posted form (as sectionValues does
-// for the application): key → value, nil when empty; text that does not parse is
-// kept so that validation names the field and nothing typed is lost.
+// annualValues reads the report's values from a posted form (formValues).
 func (s *Server) annualValues(form url.Values) map[string]any {
-	out := map[string]any{}
-	present := map[string]bool{}
-	for _, k := range form[formPresent] {
-		present[k] = true
-	}
-	for _, fl := range s.annualInputs() {
-		_, sent := form[fl.Key]
-		_, rows := form[formRows+fl.Key]
-		if !sent && !rows && !present[fl.Key] {
-			continue
-		}
-		switch fl.Type {
-		case program.TypeSet:
-			var list []any
-			for _, v := range form[fl.Key] {
-				if v = strings.TrimSpace(v); v != "" {
-					list = append(list, v)
-				}
-			}
-			out[fl.Key] = nilIfEmpty(list)
-		case program.TypeList:
-			var list []any
-			for _, line := range strings.Split(form.Get(fl.Key), "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					list = append(list, line)
-				}
-			}
-			out[fl.Key] = nilIfEmpty(list)
-		case program.TypeTable:
-			out[fl.Key] = tableValues(fl, form)
-		default:
-			out[fl.Key] = scalarValue(fl, form.Get(fl.Key))
-		}
-	}
-	return out
+	return formValues(s.annualInputs(), form)
 }
 
 // withValues sets values into a copy of doc; a nil value removes the key.

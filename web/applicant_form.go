@@ -53,12 +53,20 @@ func (s *Server) editableFields(section string) []*program.Field {
 // (letters in a number) are kept as text, so that DecodeDocument names the field
 // in its error and nothing typed is lost from the page.
 func (s *Server) sectionValues(section string, form url.Values) map[string]any {
+	return formValues(s.editableFields(section), form)
+}
+
+// formValues reads the values of fields from a posted form: key → value, nil when
+// empty. A field not in the form is left out (untouched), and text that does not
+// parse is kept so that validation names the field and nothing typed is lost. The
+// application's sections and the annual report read their forms with it.
+func formValues(fields []*program.Field, form url.Values) map[string]any {
 	out := map[string]any{}
 	present := map[string]bool{}
 	for _, k := range form[formPresent] {
 		present[k] = true
 	}
-	for _, fl := range s.editableFields(section) {
+	for _, fl := range fields {
 		_, sent := form[fl.Key]
 		_, rows := form[formRows+fl.Key]
 		if !sent && !rows && !present[fl.Key] {
