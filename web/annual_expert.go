@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -188,45 +187,9 @@ func (s *Server) annualDocument(ctx context.Context, app *biopilot.Application, 
 // to the expert of an annual round, as the snapshot's evidence is served
 // (previewable kinds inline under a sandboxing CSP, others as downloads); audited.
 func (s *Server) serveAnnualEvidence(w http.ResponseWriter, r *http.Request, app *biopilot.Application, year int) error {
-	notFound := biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
-	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
-	if err != nil {
-		return notFound
-	}
 	_, list, err := s.annualSubject(r.Context(), app, year)
 	if err != nil {
 		return err
 	}
-	var att *store.Attachment
-	for _, ev := range list {
-		if ev.A.ID == aid {
-			att = ev.A
-		}
-	}
-	if att == nil || s.files == nil {
-		return notFound
-	}
-	rc, err := s.files.Open(r.Context(), att.SHA256)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	disp := files.ContentDisposition(att.Filename)
-	if files.Previewable(att.Kind) {
-		disp = "inline" + strings.TrimPrefix(disp, "attachment")
-	}
-	ct := att.MediaType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", disp)
-	h.Set("Content-Length", strconv.FormatInt(att.Size, 10))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; object-src 'self'; plugin-types application/pdf; sandbox")
-	_, err = io.Copy(w, rc)
-	s.audit(r, appObject(app.ID), "download", auditOK, map[string]any{"attachment_id": att.ID, "sha256": att.SHA256,
-		"filename": att.Filename, "as": "expert", "year": year})
-	return err
+	return s.serveEvidence(w, r, app, list, map[string]any{"as": "expert", "year": year})
 }

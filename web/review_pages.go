@@ -270,17 +270,23 @@ func (s *Server) pageEvidence(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serveSnapshotEvidence serves the evidence file named by the path value "aid" if it
-// is one of the files doc (the snapshot the caller may see) refers to, else 404:
-// PDFs and images inline under a sandboxing Content-Security-Policy, anything else
-// as an attachment; the download is audited with extra added to its detail. The
-// caller has decided that its user may read app.
+// is one of the files doc (the snapshot the caller may see) refers to, else 404.
+// The caller has decided that its user may read app.
 func (s *Server) serveSnapshotEvidence(w http.ResponseWriter, r *http.Request, app *biopilot.Application, doc program.Document, extra map[string]any) error {
+	return s.serveEvidence(w, r, app, s.snapshotEvidence(r.Context(), app, doc), extra)
+}
+
+// serveEvidence serves the file named by the path value "aid" if it is in list
+// (what the caller may see), else 404: PDFs and images inline under a sandboxing
+// Content-Security-Policy, anything else as an attachment; the download is
+// audited with extra added to its detail.
+func (s *Server) serveEvidence(w http.ResponseWriter, r *http.Request, app *biopilot.Application, list []evidenceItem, extra map[string]any) error {
 	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
 	if err != nil {
 		return biopilot.Errorf(biopilot.ENOTFOUND, "未找到该附件")
 	}
 	var att *store.Attachment
-	for _, ev := range s.snapshotEvidence(r.Context(), app, doc) {
+	for _, ev := range list {
 		if ev.A.ID == aid {
 			att = ev.A
 		}
