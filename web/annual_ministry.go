@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"biopilot"
@@ -42,9 +41,7 @@ func (s *Server) AssignAnnual(ctx context.Context, u *biopilot.User, year int) (
 	if err != nil {
 		return nil, err
 	}
-	byKey := map[string]*biopilot.Application{}
 	var pending []*biopilot.Application
-	var cands []national.Candidate
 	for _, rep := range reports {
 		if rep.State != store.ReportSubmitted || len(rs.Live[rep.ApplicationID]) >= n {
 			continue
@@ -57,49 +54,15 @@ func (s *Server) AssignAnnual(ctx context.Context, u *biopilot.User, year int) (
 			continue
 		}
 		pending = append(pending, app)
-		byKey[appKey(app.ID)] = app
-		cands = append(cands, s.candidate(app))
 	}
 	if len(pending) == 0 {
 		return nil, biopilot.Errorf(biopilot.ECONFLICT, "没有待分配专家的已提交年度报告")
 	}
-	opt := national.Options{Existing: rs.existing(), Declined: rs.Declined, Seed: uint64(year), DomainLabel: s.prog.DomainLabel}
-	a, aerr := national.Assign(cands, rs.pool(), n, opt)
-	if aerr != nil && len(a.Shortfalls) == 0 {
-		return nil, aerr
+	plan, err := s.planAssignment(u, round, rs, pending, n, uint64(year))
+	if err != nil {
+		return nil, err
 	}
-	res := &assignResult{Shortfalls: []string{}}
-	short := map[string]bool{}
-	for _, sf := range a.Shortfalls {
-		short[sf.AppID] = true
-		res.Shortfalls = append(res.Shortfalls, s.byNumber(sf.Message, byKey))
-	}
-	var req store.AssignRequest
-	for _, d := range a.Dropped {
-		if short[d.AppID] || byKey[d.AppID] == nil {
-			continue
-		}
-		for _, la := range rs.Live[parseKey(d.AppID)] {
-			if expertKey(la.ExpertID) == d.ExpertID {
-				req.Drop = append(req.Drop, store.AssignmentDrop{AssignmentID: la.ID, Reason: d.Reason})
-			}
-		}
-	}
-	for _, app := range pending {
-		k := appKey(app.ID)
-		if short[k] {
-			continue
-		}
-		res.Applications++
-		for _, id := range a.Experts[k] {
-			if slices.ContainsFunc(rs.Live[app.ID], func(x *store.ReviewAssignment) bool { return expertKey(x.ExpertID) == id }) {
-				continue
-			}
-			req.Add = append(req.Add, &store.ReviewAssignment{ProgramID: s.prog.ID, Round: round,
-				ApplicationID: app.ID, ExpertID: parseKey(id), State: store.AssignAssigned, AssignedBy: u.ID, AssignedAt: s.now()})
-		}
-	}
-	res.Assignments = len(req.Add)
+	req, res := plan.Request, plan.Result
 	if len(req.Add) == 0 && len(req.Drop) == 0 {
 		return res, nil
 	}

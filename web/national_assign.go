@@ -53,57 +53,21 @@ func (s *Server) autoAssign(r *http.Request) (*assignResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &assignResult{Shortfalls: []string{}}
 	if len(pending) == 0 {
 		return nil, biopilot.Errorf(biopilot.ECONFLICT, "没有待分配专家的申报书")
 	}
-	byKey := map[string]*biopilot.Application{}
-	var cands []national.Candidate
-	for _, app := range pending {
-		byKey[appKey(app.ID)] = app
-		cands = append(cands, s.candidate(app))
+	plan, err := s.planAssignment(u, store.RoundSelection, rs, pending, s.prog.Eval().ExpertsPerApplication, uint64(s.prog.Edition))
+	if err != nil {
+		return nil, err
 	}
-	opt := national.Options{Existing: rs.existing(), Declined: rs.Declined, Seed: uint64(s.prog.Edition),
-		DomainLabel: s.prog.DomainLabel}
-	a, aerr := national.Assign(cands, rs.pool(), s.prog.Eval().ExpertsPerApplication, opt)
-	if aerr != nil && len(a.Shortfalls) == 0 {
-		return nil, aerr
-	}
-	short := map[string]bool{}
-	for _, sf := range a.Shortfalls {
-		short[sf.AppID] = true
-		res.Shortfalls = append(res.Shortfalls, s.byNumber(sf.Message, byKey))
-	}
-	var req store.AssignRequest
-	for _, d := range a.Dropped {
-		if short[d.AppID] || byKey[d.AppID] == nil {
-			continue
-		}
-		for _, la := range rs.Live[parseKey(d.AppID)] {
-			if expertKey(la.ExpertID) == d.ExpertID {
-				req.Drop = append(req.Drop, store.AssignmentDrop{AssignmentID: la.ID, Reason: d.Reason})
-			}
-		}
-	}
-	for _, app := range pending {
-		k := appKey(app.ID)
-		if short[k] {
-			continue
-		}
-		for _, id := range a.Experts[k] {
-			if slices.ContainsFunc(rs.Live[app.ID], func(x *store.ReviewAssignment) bool { return expertKey(x.ExpertID) == id }) {
-				continue
-			}
-			req.Add = append(req.Add, &store.ReviewAssignment{ProgramID: s.prog.ID, Round: store.RoundSelection,
-				ApplicationID: app.ID, ExpertID: parseKey(id), State: store.AssignAssigned, AssignedBy: u.ID, AssignedAt: s.now()})
-		}
-		t, err := s.batchTransition(u, app, workflow.Assign, "", map[string]any{"experts": len(a.Experts[k])})
+	req, res := plan.Request, plan.Result
+	for _, app := range plan.Assigned {
+		t, err := s.batchTransition(u, app, workflow.Assign, "", map[string]any{"experts": len(plan.Experts[appKey(app.ID)])})
 		if err != nil {
 			return nil, err
 		}
 		req.Transitions = append(req.Transitions, t)
 	}
-	res.Applications, res.Assignments = len(req.Transitions), len(req.Add)
 	if len(req.Transitions) == 0 {
 		return res, nil
 	}
@@ -114,6 +78,65 @@ func (s *Server) autoAssign(r *http.Request) (*assignResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// assignmentPlan is an automatic assignment of one round, ready to record.
+type assignmentPlan struct {
+	Request  store.AssignRequest // drops and additions (no transitions)
+	Result   *assignResult       // shortfalls; Applications and Assignments counted
+	Assigned []*biopilot.Application
+	Experts  map[string][]string // national.Assignment.Experts
+}
+
+// planAssignment runs national.Assign over pending in round (n experts each, the
+// pool and the round's existing, declined and conflicted assignments from rs) and
+// turns it into a store request for the applications that got all n experts:
+// conflicted existing assignments dropped, new ones added. The others keep waiting
+// and are named in the result's shortfalls.
+func (s *Server) planAssignment(u *biopilot.User, round string, rs *roundState, pending []*biopilot.Application, n int, seed uint64) (*assignmentPlan, error) {
+	byKey := map[string]*biopilot.Application{}
+	var cands []national.Candidate
+	for _, app := range pending {
+		byKey[appKey(app.ID)] = app
+		cands = append(cands, s.candidate(app))
+	}
+	opt := national.Options{Existing: rs.existing(), Declined: rs.Declined, Seed: seed, DomainLabel: s.prog.DomainLabel}
+	a, aerr := national.Assign(cands, rs.pool(), n, opt)
+	if aerr != nil && len(a.Shortfalls) == 0 {
+		return nil, aerr
+	}
+	plan := &assignmentPlan{Result: &assignResult{Shortfalls: []string{}}, Experts: a.Experts}
+	short := map[string]bool{}
+	for _, sf := range a.Shortfalls {
+		short[sf.AppID] = true
+		plan.Result.Shortfalls = append(plan.Result.Shortfalls, s.byNumber(sf.Message, byKey))
+	}
+	for _, d := range a.Dropped {
+		if short[d.AppID] || byKey[d.AppID] == nil {
+			continue
+		}
+		for _, la := range rs.Live[parseKey(d.AppID)] {
+			if expertKey(la.ExpertID) == d.ExpertID {
+				plan.Request.Drop = append(plan.Request.Drop, store.AssignmentDrop{AssignmentID: la.ID, Reason: d.Reason})
+			}
+		}
+	}
+	for _, app := range pending {
+		k := appKey(app.ID)
+		if short[k] {
+			continue
+		}
+		plan.Assigned = append(plan.Assigned, app)
+		for _, id := range a.Experts[k] {
+			if slices.ContainsFunc(rs.Live[app.ID], func(x *store.ReviewAssignment) bool { return expertKey(x.ExpertID) == id }) {
+				continue
+			}
+			plan.Request.Add = append(plan.Request.Add, &store.ReviewAssignment{ProgramID: s.prog.ID, Round: round,
+				ApplicationID: app.ID, ExpertID: parseKey(id), State: store.AssignAssigned, AssignedBy: u.ID, AssignedAt: s.now()})
+		}
+	}
+	plan.Result.Applications, plan.Result.Assignments = len(plan.Assigned), len(plan.Request.Add)
+	return plan, nil
 }
 
 func resultOf(err error) string {
