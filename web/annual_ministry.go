@@ -160,16 +160,7 @@ func (s *Server) annualResults(ctx context.Context, ev *store.AnnualEvaluation) 
 				return nil, err
 			}
 			row.Result = &res
-			for _, t := range res.Totals {
-				v := expertTotalView{Name: rs.expertName(parseKey(t.ExpertID)), Total: t.Total}
-				for _, o := range res.Outliers {
-					v.Outlier = v.Outlier || o.ExpertID == t.ExpertID
-				}
-				for _, x := range res.Dropped {
-					v.Dropped = v.Dropped || x == t.ExpertID
-				}
-				row.Totals = append(row.Totals, v)
-			}
+			row.Totals = rs.totalViews(res)
 		}
 		d.Rows = append(d.Rows, row)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,21 @@ type expertTotalView struct {
 	Total   float64
 	Outlier bool
 	Dropped bool // left out by the trimmed mean
+}
+
+// totalViews names the experts' totals of an aggregate, marking outliers and the
+// totals the trimmed mean left out (results of both rounds).
+func (rs *roundState) totalViews(res national.Result) []expertTotalView {
+	var out []expertTotalView
+	for _, t := range res.Totals {
+		v := expertTotalView{Name: rs.expertName(parseKey(t.ExpertID)), Total: t.Total}
+		for _, o := range res.Outliers {
+			v.Outlier = v.Outlier || o.ExpertID == t.ExpertID
+		}
+		v.Dropped = slices.Contains(res.Dropped, t.ExpertID)
+		out = append(out, v)
+	}
+	return out
 }
 
 // rankedRow is one line of a domain's ranking.
@@ -137,16 +153,7 @@ func (s *Server) natResults(ctx context.Context, round string, history bool) (*r
 			return nil, err
 		}
 		row.Result = &res
-		for _, t := range res.Totals {
-			v := expertTotalView{Name: rs.expertName(parseKey(t.ExpertID)), Total: t.Total}
-			for _, o := range res.Outliers {
-				v.Outlier = v.Outlier || o.ExpertID == t.ExpertID
-			}
-			for _, x := range res.Dropped {
-				v.Dropped = v.Dropped || x == t.ExpertID
-			}
-			row.Totals = append(row.Totals, v)
-		}
+		row.Totals = rs.totalViews(res)
 		domains := app.Domains
 		if len(domains) == 0 {
 			domains = []string{""}
