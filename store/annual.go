@@ -125,26 +125,9 @@ func (db *DB) SaveAnnualReport(ctx context.Context, id, baseVersion int64, doc j
 	if err != nil {
 		return nil, err
 	}
-	var out *AnnualReport
-	err = db.inTx(ctx, func(q q) error {
-		res, err := q.exec(ctx, `UPDATE annual_reports SET document = ?, version = version + 1, updated_by = ?,
-			updated_at = ? WHERE id = ? AND version = ? AND state = ?`,
-			text, nullID(by), ms(db.now()), id, baseVersion, ReportDraft)
-		if isForeignKeyViolation(err) {
-			return biopilot.FieldErrorf("user_id", "用户不存在")
-		} else if err != nil {
-			return err
-		}
-		if err := reportRefused(ctx, q, res, id); err != nil {
-			return err
-		}
-		out, err = getAnnualReport(ctx, q, `SELECT `+annualColumns+` FROM annual_reports WHERE id = ?`, id)
-		return err
-	})
-	if err != nil {
-		return nil, batchError("save annual report", err)
-	}
-	return out, nil
+	return db.updateDraftReport(ctx, "save annual report", id, `UPDATE annual_reports SET document = ?,
+		version = version + 1, updated_by = ?, updated_at = ? WHERE id = ? AND version = ? AND state = ?`,
+		text, nullID(by), ms(db.now()), id, baseVersion, ReportDraft)
 }
 
 // SubmitAnnualReport freezes a draft report at baseVersion (→ submitted) with the
@@ -154,12 +137,20 @@ func (db *DB) SubmitAnnualReport(ctx context.Context, id, baseVersion int64, has
 	if strings.TrimSpace(hash) == "" {
 		return nil, biopilot.FieldErrorf("snapshot_hash", "提交年度报告缺少快照摘要")
 	}
+	now := ms(db.now())
+	return db.updateDraftReport(ctx, "submit annual report", id, `UPDATE annual_reports SET state = ?,
+		snapshot_hash = ?, submitted_at = ?, submitted_by = ?, updated_by = ?, updated_at = ?
+		WHERE id = ? AND version = ? AND state = ?`,
+		ReportSubmitted, hash, now, nullID(by), nullID(by), now, id, baseVersion, ReportDraft)
+}
+
+// updateDraftReport runs update, a compare-and-set of draft report id on its
+// version, and returns the report as it then is; a refused one is explained by
+// reportRefused (stale: the current report as Detail; submitted).
+func (db *DB) updateDraftReport(ctx context.Context, op string, id int64, update string, args ...any) (*AnnualReport, error) {
 	var out *AnnualReport
 	err := db.inTx(ctx, func(q q) error {
-		now := ms(db.now())
-		res, err := q.exec(ctx, `UPDATE annual_reports SET state = ?, snapshot_hash = ?, submitted_at = ?,
-			submitted_by = ?, updated_by = ?, updated_at = ? WHERE id = ? AND version = ? AND state = ?`,
-			ReportSubmitted, hash, now, nullID(by), nullID(by), now, id, baseVersion, ReportDraft)
+		res, err := q.exec(ctx, update, args...)
 		if isForeignKeyViolation(err) {
 			return biopilot.FieldErrorf("user_id", "用户不存在")
 		} else if err != nil {
@@ -172,7 +163,7 @@ func (db *DB) SubmitAnnualReport(ctx context.Context, id, baseVersion int64, has
 		return err
 	})
 	if err != nil {
-		return nil, batchError("submit annual report", err)
+		return nil, batchError(op, err)
 	}
 	return out, nil
 }
