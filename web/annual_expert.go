@@ -82,26 +82,12 @@ func (s *Server) annualSubject(ctx context.Context, app *biopilot.Application, y
 // annualTask loads an assignment of an annual round for its expert u and checks
 // act: another expert's, a conflicted or a dropped one is ENOTFOUND.
 func (s *Server) annualTask(ctx context.Context, u *biopilot.User, assignmentID int64, act authz.ExpertAction) (*store.ReviewAssignment, *store.ExpertRecord, *biopilot.Application, error) {
-	notFound := biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
-	a, err := s.db.Assignment(ctx, assignmentID)
-	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && a.ProgramID != s.prog.ID) {
-		return nil, nil, nil, notFound
-	} else if err != nil {
+	a, e, app, err := s.expertTask(ctx, u, assignmentID, act)
+	if err != nil {
 		return nil, nil, nil, err
 	}
 	if _, ok := annualYearOf(a.Round); !ok {
-		return nil, nil, nil, notFound
-	}
-	e, err := s.db.Expert(ctx, a.ExpertID)
-	if err != nil {
-		return nil, nil, nil, notFound
-	}
-	if err := authz.CheckAssignment(u, act, authz.ExpertAssignment{ExpertUserID: e.UserID, State: a.State}); err != nil {
-		return nil, nil, nil, err
-	}
-	app, err := s.db.Application(ctx, a.ApplicationID)
-	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
 	}
 	return a, e, app, nil
 }

@@ -77,12 +77,18 @@ func (s *Server) expertAssignment(r *http.Request, act authz.ExpertAction) (*sto
 	if u == nil {
 		return nil, nil, nil, biopilot.Errorf(biopilot.EUNAUTHORIZED, "请先登录")
 	}
-	notFound := biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, nil, nil, notFound
+		return nil, nil, nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
 	}
-	ctx := r.Context()
+	return s.expertTask(r.Context(), u, id, act)
+}
+
+// expertTask loads assignment id with its expert and application when u may do
+// act on it (authz.CheckAssignment): another's, a conflicted or a dropped
+// assignment is ENOTFOUND, as is one of another program.
+func (s *Server) expertTask(ctx context.Context, u *biopilot.User, id int64, act authz.ExpertAction) (*store.ReviewAssignment, *store.ExpertRecord, *biopilot.Application, error) {
+	notFound := biopilot.Errorf(biopilot.ENOTFOUND, "未找到该评审任务")
 	a, err := s.db.Assignment(ctx, id)
 	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && a.ProgramID != s.prog.ID) {
 		return nil, nil, nil, notFound
