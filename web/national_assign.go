@@ -6,6 +6,7 @@ package web
 // recommended_to_ministry → expert_review.
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,6 +79,22 @@ func (s *Server) autoAssign(r *http.Request) (*assignResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// ministryApp loads application id of this program for a ministry operation of
+// u (authz.CheckMinistryApp): one that is not there, or not u's to see, is
+// ENOTFOUND.
+func (s *Server) ministryApp(ctx context.Context, u *biopilot.User, id int64) (*biopilot.Application, error) {
+	app, err := s.db.Application(ctx, id)
+	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && app.ProgramID != s.prog.ID) {
+		return nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该申请")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := authz.CheckMinistryApp(u, app); err != nil {
+		return nil, err
+	}
+	return app, nil
 }
 
 // assignmentPlan is an automatic assignment of one round, ready to record.
@@ -163,13 +180,8 @@ func (s *Server) manualAssign(r *http.Request, appID int64, expertIDs []int64) (
 		return nil, err
 	}
 	ctx := r.Context()
-	app, err := s.db.Application(ctx, appID)
-	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && app.ProgramID != s.prog.ID) {
-		return nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该申请")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := authz.CheckMinistryApp(u, app); err != nil {
+	app, err := s.ministryApp(ctx, u, appID)
+	if err != nil {
 		return nil, err
 	}
 	if app.State != biopilot.StateRecommendedToMinistry && app.State != biopilot.StateExpertReview {

@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	"biopilot"
-	"biopilot/authz"
 	"biopilot/national"
 	"biopilot/store"
 )
@@ -188,13 +187,8 @@ func (s *Server) natDecide(r *http.Request, appID int64, outcome, reason string)
 		return nil, err
 	}
 	ctx := r.Context()
-	app, err := s.db.Application(ctx, appID)
-	if biopilot.ErrorCode(err) == biopilot.ENOTFOUND || (err == nil && app.ProgramID != s.prog.ID) {
-		return nil, biopilot.Errorf(biopilot.ENOTFOUND, "未找到该申请")
-	} else if err != nil {
-		return nil, err
-	}
-	if err := authz.CheckMinistryApp(u, app); err != nil {
+	app, err := s.ministryApp(ctx, u, appID)
+	if err != nil {
 		return nil, err
 	}
 	if app.State != biopilot.StateExpertReview {
