@@ -137,40 +137,8 @@ func (s *Server) uploadAnnual(r *http.Request, appID int64, year int, key string
 		added = append(added, a)
 		return nil
 	}
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["files"] {
-			f, err := fh.Open()
-			if err != nil {
-				return nil, nil, err
-			}
-			err = one(fh.Filename, f)
-			f.Close()
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		return added, refused, nil
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, nil, biopilot.Errorf(biopilot.EBADREQUEST, "请以 multipart/form-data 上传文件")
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, nil, uploadReadError(err)
-		}
-		if part.FileName() == "" {
-			part.Close()
-			continue
-		}
-		err = one(part.FileName(), part)
-		part.Close()
-		if err != nil {
-			return nil, nil, uploadReadError(err)
-		}
+	if err := eachUpload(r, one); err != nil {
+		return nil, nil, err
 	}
 	return added, refused, nil
 }

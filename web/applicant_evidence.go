@@ -198,40 +198,8 @@ func (s *Server) upload(r *http.Request, app *biopilot.Application, category str
 			map[string]any{"attachment_id": a.ID, "category": category, "sha256": a.SHA256, "size": a.Size})
 		return nil
 	}
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["files"] {
-			f, err := fh.Open()
-			if err != nil {
-				return nil, err
-			}
-			err = one(fh.Filename, f)
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return nil, biopilot.Errorf(biopilot.EBADREQUEST, "请以 multipart/form-data 上传文件")
-		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			} else if err != nil {
-				return nil, uploadReadError(err)
-			}
-			if part.FileName() == "" {
-				part.Close()
-				continue
-			}
-			err = one(part.FileName(), part)
-			part.Close()
-			if err != nil {
-				return nil, uploadReadError(err)
-			}
-		}
+	if err := eachUpload(r, one); err != nil {
+		return nil, err
 	}
 	if len(added) > 0 {
 		saved, err := s.updateEvidence(ctx, u, app.ID, category, func(ids []string) []string { return append(ids, added...) })
@@ -241,6 +209,48 @@ func (s *Server) upload(r *http.Request, app *biopilot.Application, category str
 		res.Version = saved.Version
 	}
 	return res, nil
+}
+
+// eachUpload calls one for each file of an upload request, in order: the files of
+// a form already parsed (field "files"), or else the parts of the multipart stream
+// as they arrive (parts without a file name are skipped). It stops at one's first
+// error; a broken stream is explained by uploadReadError.
+func eachUpload(r *http.Request, one func(name string, rd io.Reader) error) error {
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["files"] {
+			f, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			err = one(fh.Filename, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return biopilot.Errorf(biopilot.EBADREQUEST, "请以 multipart/form-data 上传文件")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return uploadReadError(err)
+		}
+		if part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		err = one(part.FileName(), part)
+		part.Close()
+		if err != nil {
+			return uploadReadError(err)
+		}
+	}
 }
 
 func uploadReadError(err error) error {
