@@ -35,35 +35,34 @@ func (s *Server) maxUpload() int64 {
 	return files.DefaultLimit
 }
 
-// isUpload reports whether a request carries files (evidence, Excel imports): its
-// body gets the upload limit rather than MaxBodyBytes.
-func isUpload(r *http.Request) bool {
+// bodyLimit is the most a request's body may hold: the objection form's files
+// (anonymous, so a limit of its own); uploads of evidence and Excel imports, the
+// per-file limit times maxUploadFiles plus 1 MB for the multipart framing (each
+// file is limited again on its own while it is stored); else MaxBodyBytes.
+func (s *Server) bodyLimit(r *http.Request) int64 {
 	if r.Method != http.MethodPost {
-		return false
+		return MaxBodyBytes
 	}
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/v1/applications/") && (strings.Contains(p, "/evidence/") || strings.Contains(p, "/tables/")) ||
-		strings.HasPrefix(p, "/applications/") && (strings.HasSuffix(p, "/evidence") || strings.HasSuffix(p, "/import")) ||
-		strings.HasPrefix(p, "/platform/") && strings.HasSuffix(p, "/evidence") // ANNUAL: a report's evidence
+	switch {
+	case p == "/public/objections":
+		return objectionBodyBytes
+	case strings.HasPrefix(p, "/api/v1/applications/") && (strings.Contains(p, "/evidence/") || strings.Contains(p, "/tables/")),
+		strings.HasPrefix(p, "/applications/") && (strings.HasSuffix(p, "/evidence") || strings.HasSuffix(p, "/import")),
+		strings.HasPrefix(p, "/platform/") && strings.HasSuffix(p, "/evidence"): // ANNUAL: a report's evidence
+		return s.maxUpload()*maxUploadFiles + 1<<20
+	}
+	return MaxBodyBytes
 }
 
-// limitBodies caps request bodies: MaxBodyBytes, and for uploads the per-file limit
-// times maxUploadFiles plus 1 MB for the multipart framing (each file is limited
-// again on its own while it is stored).
+// limitBodies caps request bodies at bodyLimit; reading past it fails with
+// *http.MaxBytesError, which the error mapping turns into 413.
 func (s *Server) limitBodies(next http.Handler) http.Handler {
-	normal := limitBody(MaxBodyBytes)(next)
-	upload := limitBody(s.maxUpload()*maxUploadFiles + 1<<20)(next)
-	objection := limitBody(objectionBodyBytes)(next) // PUBLIC: anonymous, so a limit of its own
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/public/objections" {
-			objection.ServeHTTP(w, r)
-			return
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.bodyLimit(r))
 		}
-		if isUpload(r) {
-			upload.ServeHTTP(w, r)
-			return
-		}
-		normal.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -130,19 +130,6 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps the size of request bodies; reading past it fails with
-// *http.MaxBytesError, which the error mapping turns into 413.
-func limitBody(n int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(w, r.Body, n)
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // sessionCookie is the name of the session cookie.
 const sessionCookie = "biopilot_session"
 
